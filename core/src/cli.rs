@@ -1,0 +1,73 @@
+//! What every binary's `main` shares: argument parsing that never lets clap
+//! choose an exit code, one-line errors, and panics that never escape as 101.
+
+use crate::error::Error;
+use crate::exit::ExitCode;
+use std::ffi::OsString;
+use std::io::Write;
+use std::panic::{self, AssertUnwindSafe};
+
+/// Parses arguments. `--help` and `--version` print and end with exit 0; any
+/// other problem is a one-line usage error (exit 3).
+pub fn parse_args<P: clap::Parser>(
+    args: impl IntoIterator<Item = OsString>,
+) -> Result<P, Outcome> {
+    P::try_parse_from(args).map_err(|error| {
+        use clap::error::ErrorKind;
+        match error.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                let _ = write!(std::io::stdout(), "{}", error.render());
+                Outcome::Exit(ExitCode::Ok)
+            }
+            _ => {
+                let rendered = error.render().to_string();
+                let first = rendered
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("invalid arguments")
+                    .trim_start_matches("error: ")
+                    .to_string();
+                Outcome::Error(Error::Usage(format!("{first} (see --help)")))
+            }
+        }
+    })
+}
+
+/// How a run ends: an exit code chosen by the program, or an error.
+#[derive(Debug)]
+pub enum Outcome {
+    Exit(ExitCode),
+    Error(Error),
+}
+
+impl From<Error> for Outcome {
+    fn from(error: Error) -> Self {
+        Outcome::Error(error)
+    }
+}
+
+/// Runs a binary's body: errors become one line on stderr and their exit
+/// code; a panic becomes `on_panic` (never exit 101).
+pub fn run_main(
+    program: &str,
+    on_panic: ExitCode,
+    body: impl FnOnce() -> Result<ExitCode, Outcome>,
+) -> std::process::ExitCode {
+    panic::set_hook(Box::new(|_| {}));
+    let code = match panic::catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(code)) | Ok(Err(Outcome::Exit(code))) => code,
+        Ok(Err(Outcome::Error(error))) => {
+            let _ = writeln!(std::io::stderr(), "{program}: {error}");
+            error.exit_code()
+        }
+        Err(_) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{program}: internal error (a bug in {program}); treated as exit {}",
+                on_panic.code()
+            );
+            on_panic
+        }
+    };
+    code.into()
+}

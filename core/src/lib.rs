@@ -1,0 +1,20 @@
+//! dev-postgres core: everything the four binaries share.
+//!
+//! The binaries are thin: they parse arguments, call into this crate and turn
+//! the result into an exit code through [`exit::ExitCode`], the one place that
+//! maps outcomes to process exit codes.
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod error;
+pub mod exit;
+pub mod mode;
+pub mod text;
+
+#[cfg(feature = "sql")]
+pub mod sql;
+
+pub use error::Error;
+pub use exit::ExitCode;
+pub use mode::Mode;

@@ -1,0 +1,188 @@
+//! The side-effect function families, kept as sorted data in
+//! `side_effect_functions.txt` and `read_only_functions.txt`.
+
+use crate::text::{glob_match, table_lines};
+use std::sync::LazyLock;
+
+const SIDE_EFFECT_TABLE: &str = include_str!("side_effect_functions.txt");
+const READ_ONLY_TABLE: &str = include_str!("read_only_functions.txt");
+
+/// One line of the side-effect table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideEffect {
+    pub pattern: &'static str,
+    pub family: &'static str,
+    /// Only changes data: allowed on a dml connection.
+    pub dml_ok: bool,
+}
+
+static SIDE_EFFECTS: LazyLock<Vec<SideEffect>> = LazyLock::new(|| {
+    table_lines(SIDE_EFFECT_TABLE)
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            SideEffect {
+                pattern: words.next().unwrap_or_default(),
+                family: words.next().unwrap_or("side-effect"),
+                dml_ok: words.next() == Some("dml-ok"),
+            }
+        })
+        .collect()
+});
+
+/// The side-effect rule a call of function `name` with `nargs` arguments falls
+/// under, if any. `name` is the function's own name without its schema.
+pub fn side_effect(name: &str, nargs: Option<usize>) -> Option<&'static SideEffect> {
+    // ts_rewrite(query, 'SELECT …') runs the SQL in its second argument; the
+    // three-argument form only rewrites a tsquery.
+    if name == "ts_rewrite" && nargs != Some(3) {
+        static TS_REWRITE: SideEffect = SideEffect {
+            pattern: "ts_rewrite",
+            family: "sql-in-string",
+            dml_ok: false,
+        };
+        return Some(&TS_REWRITE);
+    }
+    if table_lines(READ_ONLY_TABLE).any(|allowed| allowed == name) {
+        return None;
+    }
+    SIDE_EFFECTS.iter().find(|rule| glob_match(rule.pattern, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_sorted_unique(table: &str, key: impl Fn(&str) -> &str) {
+        let keys: Vec<&str> = table_lines(table).map(key).collect();
+        for pair in keys.windows(2) {
+            assert!(pair[0] < pair[1], "not sorted or not unique: {pair:?}");
+        }
+        assert!(!keys.is_empty());
+    }
+
+    #[test]
+    fn tables_are_sorted_and_unique() {
+        assert_sorted_unique(SIDE_EFFECT_TABLE, |l| {
+            l.split_whitespace().next().unwrap_or_default()
+        });
+        assert_sorted_unique(READ_ONLY_TABLE, |l| l);
+    }
+
+    #[test]
+    fn every_side_effect_line_is_well_formed() {
+        for line in table_lines(SIDE_EFFECT_TABLE) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            assert!(words.len() == 2 || (words.len() == 3 && words[2] == "dml-ok"), "{line}");
+        }
+    }
+
+    #[test]
+    fn families_match_names_in_every_form() {
+        let blocked = [
+            "set_config",
+            "dblink",
+            "dblink_exec",
+            "dblink_connect",
+            "lo_import",
+            "lo_export",
+            "lo_unlink",
+            "lo_from_bytea",
+            "lowrite",
+            "loread",
+            "pg_read_file",
+            "pg_read_binary_file",
+            "pg_ls_dir",
+            "pg_ls_waldir",
+            "pg_stat_file",
+            "pg_file_write",
+            "pg_logdir_ls",
+            "pg_terminate_backend",
+            "pg_cancel_backend",
+            "pg_reload_conf",
+            "pg_rotate_logfile",
+            "pg_advisory_lock",
+            "pg_advisory_xact_lock_shared",
+            "pg_try_advisory_lock",
+            "pg_advisory_unlock_all",
+            "pg_notify",
+            "nextval",
+            "setval",
+            "pg_sleep",
+            "pg_sleep_for",
+            "pg_sleep_until",
+            "query_to_xml",
+            "query_to_xml_and_xmlschema",
+            "cursor_to_xml",
+            "table_to_xmlschema",
+            "schema_to_xml",
+            "database_to_xml_and_xmlschema",
+            "ts_stat",
+            "pg_switch_wal",
+            "pg_wal_replay_pause",
+            "pg_wal_replay_resume",
+            "pg_create_restore_point",
+            "pg_promote",
+            "pg_backup_start",
+            "pg_backup_stop",
+            "pg_start_backup",
+            "pg_stop_backup",
+            "pg_create_logical_replication_slot",
+            "pg_drop_replication_slot",
+            "pg_replication_slot_advance",
+            "pg_copy_physical_replication_slot",
+            "pg_logical_slot_get_changes",
+            "pg_replication_origin_create",
+            "pg_logical_emit_message",
+            "pg_import_system_collations",
+            "gin_clean_pending_list",
+            "brin_summarize_new_values",
+            "brin_summarize_range",
+            "brin_desummarize_range",
+            "pg_stat_reset",
+            "pg_stat_reset_shared",
+            "pg_stat_statements_reset",
+            "txid_current",
+            "pg_current_xact_id",
+            "pg_export_snapshot",
+            "pg_log_backend_memory_contexts",
+        ];
+        for name in blocked {
+            assert!(side_effect(name, Some(1)).is_some(), "{name} should be a side effect");
+        }
+        let allowed = [
+            "lo_get",
+            "lo_get_fragment",
+            "lower",
+            "now",
+            "count",
+            "pg_wal_lsn_diff",
+            "pg_current_wal_lsn",
+            "currval",
+            "current_setting",
+            "pg_size_pretty",
+            "xmlelement",
+            "to_char",
+            "pg_stat_get_numscans",
+            "txid_current_if_assigned",
+        ];
+        for name in allowed {
+            assert!(side_effect(name, Some(1)).is_none(), "{name} should be allowed");
+        }
+    }
+
+    #[test]
+    fn ts_rewrite_runs_sql_only_in_its_two_argument_form() {
+        assert!(side_effect("ts_rewrite", Some(2)).is_some());
+        assert!(side_effect("ts_rewrite", Some(3)).is_none());
+    }
+
+    #[test]
+    fn only_data_changing_functions_are_dml_ok() {
+        let dml_ok: Vec<&str> = SIDE_EFFECTS
+            .iter()
+            .filter(|r| r.dml_ok)
+            .map(|r| r.pattern)
+            .collect();
+        assert_eq!(dml_ok, ["nextval", "pg_current_xact_id", "setval", "txid_current"]);
+    }
+}
