@@ -7,6 +7,8 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[doc(hidden)]
+pub mod corpus;
 pub mod error;
 pub mod exit;
 pub mod mode;

@@ -302,10 +302,30 @@ fn statement_kind(node: NodeRef<'_>) -> &'static str {
         NodeRef::VariableShowStmt(_) => "show",
         NodeRef::CreateStmt(_) => "create-table",
         NodeRef::CreateTableAsStmt(_) => "create-table-as",
-        NodeRef::TransactionStmt(_) => "transaction",
+        NodeRef::TransactionStmt(t) => transaction_kind(t.kind),
         NodeRef::VacuumStmt(s) if !s.is_vacuumcmd => "analyze",
         other => node_kind(other),
     }
+}
+
+fn transaction_kind(kind: i32) -> &'static str {
+    use pg_query::protobuf::TransactionStmtKind::*;
+    let kinds = [
+        (TransStmtBegin, "begin"),
+        (TransStmtStart, "start-transaction"),
+        (TransStmtCommit, "commit"),
+        (TransStmtRollback, "rollback"),
+        (TransStmtSavepoint, "savepoint"),
+        (TransStmtRelease, "release-savepoint"),
+        (TransStmtRollbackTo, "rollback-to-savepoint"),
+        (TransStmtPrepare, "prepare-transaction"),
+        (TransStmtCommitPrepared, "commit-prepared"),
+        (TransStmtRollbackPrepared, "rollback-prepared"),
+    ];
+    kinds
+        .iter()
+        .find(|(k, _)| *k as i32 == kind)
+        .map_or("transaction", |(_, name)| name)
 }
 
 /// Walks one statement's tree and records what it holds.
@@ -506,16 +526,20 @@ impl<'a> Visitor<'a> for Inspector<'a> {
                         );
                     }
                     match node {
-                        NodeRef::DeleteStmt(d) if d.where_clause.is_none() => self.destructive(
-                            Rule::DeleteWithoutWhere,
-                            "DELETE without WHERE removes every row".into(),
-                            None,
-                        ),
-                        NodeRef::UpdateStmt(u) if u.where_clause.is_none() => self.destructive(
-                            Rule::UpdateWithoutWhere,
-                            "UPDATE without WHERE changes every row".into(),
-                            None,
-                        ),
+                        NodeRef::DeleteStmt(d) if !filters_rows(d.where_clause.as_deref()) => {
+                            self.destructive(
+                                Rule::DeleteWithoutWhere,
+                                "DELETE without a WHERE that filters rows removes every row".into(),
+                                None,
+                            )
+                        }
+                        NodeRef::UpdateStmt(u) if !filters_rows(u.where_clause.as_deref()) => {
+                            self.destructive(
+                                Rule::UpdateWithoutWhere,
+                                "UPDATE without a WHERE that filters rows changes every row".into(),
+                                None,
+                            )
+                        }
                         _ => {}
                     }
                 }
@@ -714,6 +738,33 @@ impl Inspector<'_> {
             None,
         );
     }
+}
+
+/// Whether a WHERE clause can tell rows apart. One that refers to no column,
+/// parameter, cursor or subquery (`WHERE true`, `WHERE 1 = 1`) is constant:
+/// it matches every row or none, so it counts as no WHERE at all.
+fn filters_rows(clause: Option<&Node>) -> bool {
+    struct RowDependent(bool);
+    impl<'a> Visitor<'a> for RowDependent {
+        fn enter(&mut self, node: NodeRef<'a>) -> bool {
+            if matches!(
+                node,
+                NodeRef::ColumnRef(_)
+                    | NodeRef::ParamRef(_)
+                    | NodeRef::CurrentOfExpr(_)
+                    | NodeRef::SubLink(_)
+            ) {
+                self.0 = true;
+            }
+            !self.0
+        }
+    }
+    let Some(node) = clause.and_then(|c| c.node.as_ref()) else {
+        return false;
+    };
+    let mut found = RowDependent(false);
+    walk_enum(&mut found, node);
+    found.0
 }
 
 /// Whether EXPLAIN's options turn ANALYZE on. Anything but an explicit
