@@ -9,9 +9,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 /// Parses arguments. `--help` and `--version` print and end with exit 0; any
 /// other problem is a one-line usage error (exit 3).
-pub fn parse_args<P: clap::Parser>(
-    args: impl IntoIterator<Item = OsString>,
-) -> Result<P, Outcome> {
+pub fn parse_args<P: clap::Parser>(args: impl IntoIterator<Item = OsString>) -> Result<P, Outcome> {
     P::try_parse_from(args).map_err(|error| {
         use clap::error::ErrorKind;
         match error.kind() {

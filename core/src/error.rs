@@ -10,7 +10,10 @@ pub enum Error {
     /// Bad command-line usage: what is wrong and what to do.
     Usage(String),
     /// A file the user named could not be read.
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// Standard input could not be read.
     Stdin(std::io::Error),
     /// Configuration is wrong: where, and what.
@@ -62,6 +65,9 @@ mod tests {
             message: "bad".into(),
         };
         assert_eq!(config.exit_code(), ExitCode::Usage);
-        assert_eq!(Error::Execution("x".into()).exit_code(), ExitCode::Execution);
+        assert_eq!(
+            Error::Execution("x".into()).exit_code(),
+            ExitCode::Execution
+        );
     }
 }

@@ -7,8 +7,6 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
-#[doc(hidden)]
-pub mod corpus;
 pub mod error;
 pub mod exit;
 pub mod mode;

@@ -1,13 +1,8 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The SQL corpus: every case, in every mode, gets the verdict its folder names.
-use dev_postgres::corpus::{load, Case};
 use dev_postgres::sql::classify;
 use dev_postgres::Mode;
-use std::path::PathBuf;
-
-fn corpus() -> Vec<Case> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/sql");
-    load(&root).unwrap_or_else(|e| panic!("cannot load the corpus: {e}"))
-}
+use dev_postgres_testing::corpus::sql_corpus as corpus;
 
 #[test]
 fn every_case_gets_the_verdict_its_folder_names() {
@@ -22,14 +17,22 @@ fn every_case_gets_the_verdict_its_folder_names() {
                 let rule = analysis.primary().map_or("-", |f| f.rule.id());
                 failures.push(format!(
                     "{}:{}: {mode}: expected {want}, got {got} [{rule}]: {}",
-                    case.file.file_name().map(|f| f.to_string_lossy()).unwrap_or_default(),
+                    case.file
+                        .file_name()
+                        .map(|f| f.to_string_lossy())
+                        .unwrap_or_default(),
                     case.line,
                     case.sql.replace('\n', " ")
                 ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -49,6 +52,10 @@ fn stricter_modes_are_never_more_permissive() {
         let ro = classify(&case.sql, Mode::ReadOnly).verdict();
         let dml = classify(&case.sql, Mode::Dml).verdict();
         let rw = classify(&case.sql, Mode::ReadWrite).verdict();
-        assert!(ro >= dml && dml >= rw, "{}: {ro:?} {dml:?} {rw:?}", case.sql);
+        assert!(
+            ro >= dml && dml >= rw,
+            "{}: {ro:?} {dml:?} {rw:?}",
+            case.sql
+        );
     }
 }

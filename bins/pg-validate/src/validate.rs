@@ -62,7 +62,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
 }
 
 fn read_sql(args: &Args) -> Result<String, Error> {
-    let sources = [args.query.is_some(), args.file.is_some(), args.sql.is_some()];
+    let sources = [
+        args.query.is_some(),
+        args.file.is_some(),
+        args.sql.is_some(),
+    ];
     if sources.iter().filter(|s| **s).count() > 1 {
         return Err(Error::usage(
             "give the SQL one way only: as an argument, with --query, or with -f FILE",

@@ -8,8 +8,8 @@ use super::walk::{node_kind, walk_enum, Visitor};
 use crate::mode::Mode;
 use crate::text::table_lines;
 use pg_query::protobuf::{
-    AlterPublicationAction, AlterSubscriptionType, AlterTableType, AlterTsConfigType,
-    DropBehavior, ExplainStmt, Node, Token,
+    AlterPublicationAction, AlterSubscriptionType, AlterTableType, AlterTsConfigType, DropBehavior,
+    ExplainStmt, Node, Token,
 };
 use pg_query::{NodeEnum, NodeRef};
 
@@ -69,9 +69,9 @@ impl StatementClass {
             NodeRef::PrepareStmt(_) | NodeRef::ExecuteStmt(_) | NodeRef::DeallocateStmt(_) => {
                 Prepared
             }
-            NodeRef::DeclareCursorStmt(_)
-            | NodeRef::FetchStmt(_)
-            | NodeRef::ClosePortalStmt(_) => Cursor,
+            NodeRef::DeclareCursorStmt(_) | NodeRef::FetchStmt(_) | NodeRef::ClosePortalStmt(_) => {
+                Cursor
+            }
             NodeRef::ListenStmt(_) | NodeRef::UnlistenStmt(_) | NodeRef::NotifyStmt(_) => {
                 Notification
             }
@@ -409,8 +409,7 @@ impl<'a> Inspector<'a> {
                         None,
                     );
                 }
-            } else if matches!(inner_ref, NodeRef::ExecuteStmt(_)) && self.mode != Mode::ReadWrite
-            {
+            } else if matches!(inner_ref, NodeRef::ExecuteStmt(_)) && self.mode != Mode::ReadWrite {
                 self.block(
                     Rule::ExplainExecute,
                     "EXPLAIN EXECUTE evaluates the prepared statement's arguments".into(),
@@ -460,7 +459,10 @@ impl<'a> Inspector<'a> {
                     for statement in inner.statements {
                         for finding in statement.findings {
                             let reason = if finding.rule == Rule::ParseError {
-                                format!("the DO block holds SQL that cannot be read: {}", finding.reason)
+                                format!(
+                                    "the DO block holds SQL that cannot be read: {}",
+                                    finding.reason
+                                )
                             } else {
                                 format!("in the DO block: {}", finding.reason)
                             };
@@ -496,7 +498,10 @@ impl<'a> Visitor<'a> for Inspector<'a> {
                     if select.into_clause.is_some() && self.mode != Mode::ReadWrite {
                         self.block(
                             Rule::SelectInto,
-                            format!("SELECT … INTO creates a table: not allowed on a {} connection", self.mode),
+                            format!(
+                                "SELECT … INTO creates a table: not allowed on a {} connection",
+                                self.mode
+                            ),
                             None,
                         );
                     }
@@ -526,20 +531,18 @@ impl<'a> Visitor<'a> for Inspector<'a> {
                         );
                     }
                     match node {
-                        NodeRef::DeleteStmt(d) if !filters_rows(d.where_clause.as_deref()) => {
-                            self.destructive(
+                        NodeRef::DeleteStmt(d) if !filters_rows(d.where_clause.as_deref()) => self
+                            .destructive(
                                 Rule::DeleteWithoutWhere,
                                 "DELETE without a WHERE that filters rows removes every row".into(),
                                 None,
-                            )
-                        }
-                        NodeRef::UpdateStmt(u) if !filters_rows(u.where_clause.as_deref()) => {
-                            self.destructive(
+                            ),
+                        NodeRef::UpdateStmt(u) if !filters_rows(u.where_clause.as_deref()) => self
+                            .destructive(
                                 Rule::UpdateWithoutWhere,
                                 "UPDATE without a WHERE that filters rows changes every row".into(),
                                 None,
-                            )
-                        }
+                            ),
                         _ => {}
                     }
                 }
@@ -564,8 +567,11 @@ impl<'a> Visitor<'a> for Inspector<'a> {
             }
             NodeRef::AIndirection(indirection) => {
                 if self.executes {
-                    let names: Vec<&str> =
-                        indirection.indirection.iter().filter_map(string_value).collect();
+                    let names: Vec<&str> = indirection
+                        .indirection
+                        .iter()
+                        .filter_map(string_value)
+                        .collect();
                     for name in names {
                         self.check_function(name, Some(1), -1, " (written (x).f)");
                     }
@@ -602,7 +608,9 @@ impl<'a> Visitor<'a> for Inspector<'a> {
                     } else if table_lines(SENSITIVE_SETTINGS).any(|s| s == name) {
                         self.block(
                             Rule::ShowSensitiveSetting,
-                            format!("SHOW {name} reveals the server's files, commands or credentials"),
+                            format!(
+                                "SHOW {name} reveals the server's files, commands or credentials"
+                            ),
                             None,
                         );
                     }
@@ -676,13 +684,17 @@ impl Inspector<'_> {
                     self.cascade();
                 }
             }
-            NodeRef::AlterExtensionContentsStmt(a) if a.action < 0 => self.alter_drop("ALTER EXTENSION … DROP"),
+            NodeRef::AlterExtensionContentsStmt(a) if a.action < 0 => {
+                self.alter_drop("ALTER EXTENSION … DROP")
+            }
             NodeRef::AlterPublicationStmt(a)
                 if a.action == AlterPublicationAction::ApDropObjects as i32 =>
             {
                 self.alter_drop("ALTER PUBLICATION … DROP")
             }
-            NodeRef::AlterOpFamilyStmt(a) if a.is_drop => self.alter_drop("ALTER OPERATOR FAMILY … DROP"),
+            NodeRef::AlterOpFamilyStmt(a) if a.is_drop => {
+                self.alter_drop("ALTER OPERATOR FAMILY … DROP")
+            }
             NodeRef::AlterTsconfigurationStmt(a)
                 if a.kind == AlterTsConfigType::AlterTsconfigDropMapping as i32 =>
             {
@@ -724,7 +736,11 @@ impl Inspector<'_> {
     }
 
     fn alter_drop(&mut self, what: &str) {
-        self.destructive(Rule::AlterDrop, format!("{what} removes part of an object"), None);
+        self.destructive(
+            Rule::AlterDrop,
+            format!("{what} removes part of an object"),
+            None,
+        );
     }
 
     fn revoke(&mut self) {

@@ -45,7 +45,9 @@ pub fn side_effect(name: &str, nargs: Option<usize>) -> Option<&'static SideEffe
     if table_lines(READ_ONLY_TABLE).any(|allowed| allowed == name) {
         return None;
     }
-    SIDE_EFFECTS.iter().find(|rule| glob_match(rule.pattern, name))
+    SIDE_EFFECTS
+        .iter()
+        .find(|rule| glob_match(rule.pattern, name))
 }
 
 #[cfg(test)]
@@ -72,7 +74,10 @@ mod tests {
     fn every_side_effect_line_is_well_formed() {
         for line in table_lines(SIDE_EFFECT_TABLE) {
             let words: Vec<&str> = line.split_whitespace().collect();
-            assert!(words.len() == 2 || (words.len() == 3 && words[2] == "dml-ok"), "{line}");
+            assert!(
+                words.len() == 2 || (words.len() == 3 && words[2] == "dml-ok"),
+                "{line}"
+            );
         }
     }
 
@@ -147,7 +152,10 @@ mod tests {
             "pg_log_backend_memory_contexts",
         ];
         for name in blocked {
-            assert!(side_effect(name, Some(1)).is_some(), "{name} should be a side effect");
+            assert!(
+                side_effect(name, Some(1)).is_some(),
+                "{name} should be a side effect"
+            );
         }
         let allowed = [
             "lo_get",
@@ -166,7 +174,10 @@ mod tests {
             "txid_current_if_assigned",
         ];
         for name in allowed {
-            assert!(side_effect(name, Some(1)).is_none(), "{name} should be allowed");
+            assert!(
+                side_effect(name, Some(1)).is_none(),
+                "{name} should be allowed"
+            );
         }
     }
 
@@ -183,6 +194,9 @@ mod tests {
             .filter(|r| r.dml_ok)
             .map(|r| r.pattern)
             .collect();
-        assert_eq!(dml_ok, ["nextval", "pg_current_xact_id", "setval", "txid_current"]);
+        assert_eq!(
+            dml_ok,
+            ["nextval", "pg_current_xact_id", "setval", "txid_current"]
+        );
     }
 }

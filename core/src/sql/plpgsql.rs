@@ -3,10 +3,7 @@
 use serde_json::Value;
 
 /// PL/pgSQL statements whose SQL is built at run time: nothing can be known of it.
-const DYNAMIC_STATEMENTS: &[&str] = &[
-    "PLpgSQL_stmt_dynexecute",
-    "PLpgSQL_stmt_dynfors",
-];
+const DYNAMIC_STATEMENTS: &[&str] = &["PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors"];
 
 /// Every SQL text a DO body runs, or why it cannot be known.
 pub fn embedded_sql(body: &str) -> Result<Vec<String>, String> {

@@ -95,7 +95,8 @@ mod tests {
             assert!(seen.insert(id), "duplicate rule id {id}");
             assert!(
                 id.split('-').all(|w| !w.is_empty()
-                    && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
                 "{id} is not kebab-case"
             );
         }

@@ -5,7 +5,7 @@ SELECT id, name FROM users WHERE id = 1
 SELECT count(*) FROM orders
 SELECT * FROM users LIMIT 5
 SELECT lo_get(0) IS NULL WHERE false
-SELECT 1 WHERE false AND lo_get_fragment(0, 0, 1) IS NULL
+SELECT 1 WHERE false AND lo_get(0, 0, 1) IS NULL
 SHOW statement_timeout
 SHOW search_path
 SHOW TIME ZONE
@@ -38,4 +38,3 @@ EXPLAIN SELECT * FROM users FOR UPDATE
 EXPLAIN SELECT nextval('s')
 EXPLAIN SELECT pg_sleep(1)
 EXPLAIN (VERBOSE) SELECT set_config('a.b', 'c', false)
-EXPLAIN (GENERIC_PLAN) SELECT * FROM users WHERE id = $1

@@ -6,7 +6,7 @@
 //! is one case; `#` lines are notes; a case spanning lines stands between a
 //! `<<<` line and a `>>>` line.
 
-use crate::mode::Mode;
+use dev_postgres::Mode;
 use std::path::{Path, PathBuf};
 
 /// One corpus case and its expected verdict per mode.
@@ -39,7 +39,8 @@ pub fn load(root: &Path) -> Result<Vec<Case>, String> {
     for file in files {
         let relative = file.strip_prefix(root).map_err(|e| e.to_string())?;
         let expected = expected_from_path(relative)?;
-        let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
         let mut block: Option<(usize, Vec<&str>)> = None;
         for (index, line) in text.lines().enumerate() {
             let number = index + 1;
@@ -91,15 +92,30 @@ fn expected_from_path(relative: &Path) -> Result<[String; 3], String> {
         .collect();
     let wanted = ["read-only", "dml", "read-write"];
     if parts.len() != 4 {
-        return Err(format!("{}: expected read-only=V/dml=V/read-write=V/FILE.sql", relative.display()));
+        return Err(format!(
+            "{}: expected read-only=V/dml=V/read-write=V/FILE.sql",
+            relative.display()
+        ));
     }
     let mut expected: [String; 3] = Default::default();
     for (i, mode) in wanted.iter().enumerate() {
         let verdict = parts[i]
             .strip_prefix(&format!("{mode}="))
             .filter(|v| ["allowed", "destructive", "blocked"].contains(v))
-            .ok_or_else(|| format!("{}: folder {} is not {mode}=VERDICT", relative.display(), parts[i]))?;
+            .ok_or_else(|| {
+                format!(
+                    "{}: folder {} is not {mode}=VERDICT",
+                    relative.display(),
+                    parts[i]
+                )
+            })?;
         expected[i] = verdict.to_string();
     }
     Ok(expected)
+}
+
+/// The SQL corpus of this repository.
+pub fn sql_corpus() -> Vec<Case> {
+    load(&crate::repo_root().join("tests/corpus/sql"))
+        .unwrap_or_else(|e| panic!("cannot load the SQL corpus: {e}"))
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of dev-postgres on a fresh Debian machine: installs what is
+# missing, starts a throwaway PostgreSQL as the postgres OS user on 127.0.0.1,
+# runs the lints and all tests (live ones included), and stops the server
+# even when a test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages: the SQL parser's build needs libclang; the live tests a server.
+missing=()
+[ -e /usr/lib/llvm-14/lib/libclang.so.1 ] || [ -e /usr/lib/x86_64-linux-gnu/libclang-14.so.1 ] || missing+=(libclang1-14)
+[ -d /usr/lib/llvm-14/lib/clang ] || missing+=(libclang-common-14-dev)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "test.sh: installing ${missing[*]}" >&2
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "test.sh: cargo is needed (https://rustup.rs)" >&2; exit 3; }
+
+cluster=$(mktemp -d /tmp/dev-postgres-test.XXXXXX)
+trap 'scripts/pg-cluster.sh stop "$cluster"' EXIT
+eval "$(scripts/pg-cluster.sh start "$cluster")"
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+DEV_POSTGRES_FUZZ_SECONDS=${DEV_POSTGRES_FUZZ_SECONDS:-30} \
+    cargo test --workspace --release -- --include-ignored

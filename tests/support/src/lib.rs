@@ -1,0 +1,13 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Test support shared by every crate's tests: the SQL corpus and the
+//! throwaway PostgreSQL server that `scripts/test.sh` starts.
+pub mod cmd;
+pub mod corpus;
+pub mod server;
+
+use std::path::PathBuf;
+
+/// The repository's top folder.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
