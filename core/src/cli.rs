@@ -5,7 +5,9 @@ use crate::error::Error;
 use crate::exit::ExitCode;
 use std::ffi::OsString;
 use std::io::Write;
+use std::io::{IsTerminal, Read};
 use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
 
 /// Parses arguments. `--help` and `--version` print and end with exit 0; any
 /// other problem is a one-line usage error (exit 3).
@@ -68,4 +70,42 @@ pub fn run_main(
         }
     };
     code.into()
+}
+
+/// The SQL a command was given: `--query SQL`, `-f FILE`, a positional
+/// argument, or standard input (`-`, or nothing when stdin is not a terminal).
+pub fn read_sql(
+    query: Option<&str>,
+    file: Option<&Path>,
+    positional: Option<&str>,
+) -> Result<String, Error> {
+    let given = [query.is_some(), file.is_some(), positional.is_some()];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(Error::usage(
+            "give the SQL one way only: as an argument, with --query, or with -f FILE",
+        ));
+    }
+    if let Some(sql) = query {
+        return Ok(sql.to_string());
+    }
+    if let Some(path) = file {
+        return std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
+    match positional {
+        Some("-") | None => {
+            let mut stdin = std::io::stdin();
+            if positional.is_none() && stdin.is_terminal() {
+                return Err(Error::usage(
+                    "no SQL given: pass it as an argument, with --query, with -f FILE, or on standard input",
+                ));
+            }
+            let mut sql = String::new();
+            stdin.read_to_string(&mut sql).map_err(Error::Stdin)?;
+            Ok(sql)
+        }
+        Some(sql) => Ok(sql.to_string()),
+    }
 }

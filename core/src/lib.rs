@@ -5,11 +5,21 @@
 //! maps outcomes to process exit codes.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "db")]
+pub mod audit;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "config")]
+pub mod config;
 pub mod error;
 pub mod exit;
 pub mod mode;
+#[cfg(feature = "db")]
+pub mod output;
+#[cfg(feature = "db")]
+pub mod pg;
+#[cfg(feature = "db")]
+pub mod session;
 pub mod text;
 
 #[cfg(feature = "sql")]

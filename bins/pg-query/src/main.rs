@@ -1,5 +1,10 @@
-//! pg-query: not built yet (see the issue tracker). Exits 3 with one clear line.
+//! pg-query: run SQL on a named connection, guarded and audited.
+//! Exit codes: 0 ok, 1 blocked, 2 needs --confirm, 3 usage/config, 4 execution.
+
+mod query;
+
 fn main() -> std::process::ExitCode {
-    eprintln!("pg-query: not available yet in this version of dev-postgres");
-    dev_postgres::ExitCode::Usage.into()
+    dev_postgres::cli::run_main("pg-query", dev_postgres::ExitCode::Execution, || {
+        query::run(std::env::args_os())
+    })
 }

@@ -1,9 +1,10 @@
 use clap::Parser;
-use dev_postgres::cli::{parse_args, Outcome};
+use dev_postgres::cli::{parse_args, read_sql, Outcome};
+use dev_postgres::config::Config;
 use dev_postgres::sql::classify;
 use dev_postgres::{Error, ExitCode, Mode};
 use std::ffi::OsString;
-use std::io::{IsTerminal, Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Classify SQL for a dev-postgres connection mode, without running it.
@@ -14,9 +15,15 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(name = "pg-validate", version, about, long_about = None)]
 struct Args {
-    /// Connection mode to judge for: read-only, dml or read-write.
-    #[arg(long, short = 'm', value_name = "MODE", default_value = "read-only")]
-    mode: String,
+    /// Connection mode to judge for: read-only (default), dml or read-write.
+    #[arg(long, short = 'm', value_name = "MODE")]
+    mode: Option<String>,
+    /// Take the mode from this connection of .dev-postgres.json.
+    #[arg(long, short = 'c', value_name = "NAME")]
+    connection: Option<String>,
+    /// The configuration file (default: .dev-postgres.json found upwards).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
     /// Allow destructive statements (DROP, TRUNCATE, DELETE without WHERE, …).
     #[arg(long)]
     confirm: bool,
@@ -39,8 +46,21 @@ struct Args {
 
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome> {
     let args: Args = parse_args(args)?;
-    let mode: Mode = args.mode.parse().map_err(Error::Usage)?;
-    let sql = read_sql(&args)?;
+    let mode: Mode = match (&args.mode, &args.connection) {
+        (Some(mode), _) => mode.parse().map_err(Error::Usage)?,
+        (None, Some(name)) => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::usage(format!("no working directory: {e}")))?;
+            let config = Config::load(args.config.as_deref(), &cwd)?;
+            config.connection(Some(name))?.mode
+        }
+        (None, None) => Mode::ReadOnly,
+    };
+    let sql = read_sql(
+        args.query.as_deref(),
+        args.file.as_deref(),
+        args.sql.as_deref(),
+    )?;
     let analysis = classify(&sql, mode);
     let code = analysis.exit_code(args.confirm);
     let mut out = std::io::stdout().lock();
@@ -59,40 +79,4 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
     };
     written.map_err(|e| Error::Execution(format!("cannot write the result: {e}")))?;
     Ok(code)
-}
-
-fn read_sql(args: &Args) -> Result<String, Error> {
-    let sources = [
-        args.query.is_some(),
-        args.file.is_some(),
-        args.sql.is_some(),
-    ];
-    if sources.iter().filter(|s| **s).count() > 1 {
-        return Err(Error::usage(
-            "give the SQL one way only: as an argument, with --query, or with -f FILE",
-        ));
-    }
-    if let Some(sql) = &args.query {
-        return Ok(sql.clone());
-    }
-    if let Some(path) = &args.file {
-        return std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        });
-    }
-    match args.sql.as_deref() {
-        Some("-") | None => {
-            let mut stdin = std::io::stdin();
-            if args.sql.is_none() && stdin.is_terminal() {
-                return Err(Error::usage(
-                    "no SQL given: pass it as an argument, with --query, with -f FILE, or on standard input",
-                ));
-            }
-            let mut sql = String::new();
-            stdin.read_to_string(&mut sql).map_err(Error::Stdin)?;
-            Ok(sql)
-        }
-        Some(sql) => Ok(sql.to_string()),
-    }
 }

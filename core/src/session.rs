@@ -1,0 +1,108 @@
+//! The guarded session: one connection, one transaction.
+//!
+//! For a read-only connection: `BEGIN READ ONLY`, then the timeouts with
+//! `SET LOCAL`, then a query that takes the transaction's snapshot and checks
+//! `transaction_read_only` is on — all before any user SQL. Once a snapshot
+//! is taken, `SET TRANSACTION READ WRITE` fails on the server, and the
+//! validator has already refused transaction control and settings, so
+//! nothing in the user's SQL can lift read-only. A read-only run always ends
+//! in ROLLBACK; a write run commits only when every statement succeeded.
+
+use crate::config::ConnectParams;
+use crate::mode::Mode;
+use crate::pg::{CancelToken, Client, FetchLimits, PgError, RowSink, StatementResult};
+use postgres_protocol::escape::escape_identifier;
+use std::path::Path;
+
+pub struct Session {
+    client: Client,
+    mode: Mode,
+}
+
+impl Session {
+    /// Connects and opens the guarded transaction. `timeout_seconds` 0 means no timeout.
+    pub fn open(
+        params: &ConnectParams,
+        home: Option<&Path>,
+        timeout_seconds: u64,
+    ) -> Result<Session, PgError> {
+        let client = Client::connect(params, home)?;
+        let mut session = Session {
+            client,
+            mode: params.mode,
+        };
+        let begin = match params.mode {
+            Mode::ReadOnly => "BEGIN READ ONLY",
+            Mode::Dml | Mode::ReadWrite => "BEGIN READ WRITE",
+        };
+        session.client.execute(begin)?;
+        let ms = timeout_seconds.saturating_mul(1000);
+        session
+            .client
+            .execute(&format!("SET LOCAL statement_timeout = {ms}"))?;
+        session
+            .client
+            .execute(&format!("SET LOCAL lock_timeout = {ms}"))?;
+        // Idle for longer than a statement may run means the client is gone.
+        let idle = if ms == 0 {
+            0
+        } else {
+            ms.saturating_mul(2).max(60_000)
+        };
+        session.client.execute(&format!(
+            "SET LOCAL idle_in_transaction_session_timeout = {idle}"
+        ))?;
+        if !params.schemas.is_empty() {
+            let path: Vec<String> = params
+                .schemas
+                .iter()
+                .map(|s| escape_identifier(s))
+                .collect();
+            session
+                .client
+                .execute(&format!("SET LOCAL search_path = {}", path.join(", ")))?;
+        }
+        // Takes the snapshot: from here the transaction's mode cannot change.
+        let read_only = session
+            .client
+            .query_value("SELECT current_setting('transaction_read_only')")?;
+        if params.mode == Mode::ReadOnly && read_only.as_deref() != Some("on") {
+            return Err(PgError::Protocol(
+                "the server did not open a read-only transaction: refusing to run anything".into(),
+            ));
+        }
+        Ok(session)
+    }
+
+    pub fn cancel_token(&self) -> CancelToken {
+        self.client.cancel_token()
+    }
+
+    /// Runs one user statement inside the guarded transaction.
+    pub fn run(
+        &mut self,
+        sql: &str,
+        limits: FetchLimits,
+        sink: &mut dyn RowSink,
+    ) -> Result<StatementResult, PgError> {
+        let result = self.client.run(sql, limits, sink);
+        // Defense in depth: the transaction must still be ours.
+        if result.is_ok() && self.client.transaction_status() != b'T' {
+            return Err(PgError::Protocol(
+                "the statement ended dev-postgres's transaction: stopping".into(),
+            ));
+        }
+        result
+    }
+
+    /// Ends the transaction: COMMIT for a write run that asks for it, else ROLLBACK.
+    pub fn finish(mut self, commit: bool) -> Result<(), PgError> {
+        let commit =
+            commit && self.mode != Mode::ReadOnly && self.client.transaction_status() == b'T';
+        let outcome = self
+            .client
+            .execute(if commit { "COMMIT" } else { "ROLLBACK" });
+        self.client.close();
+        outcome.map(|_| ())
+    }
+}
