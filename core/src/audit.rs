@@ -266,10 +266,9 @@ pub fn verify(path: &Path) -> Result<Verification, Error> {
     let mut previous: Option<String> = None;
     for file in &files {
         let reader = BufReader::new(File::open(file).map_err(|e| io(file, "read it", e))?);
-        let mut number = 0u64;
-        for line in reader.split(b'\n') {
+        for (index, line) in reader.split(b'\n').enumerate() {
             let line = line.map_err(|e| io(file, "read it", e))?;
-            number += 1;
+            let number = index as u64 + 1;
             let problem = |what: String| Some((file.clone(), number, what));
             let record: Option<Value> = serde_json::from_slice(&line).ok();
             let prev = record

@@ -269,8 +269,10 @@ fn json_value(type_oid: u32, value: Option<&str>) -> String {
     serde_json::Value::String(value.to_string()).to_string()
 }
 
+/// Columns a text takes on a terminal, as psql counts them (wide CJK
+/// characters take two, combining marks none).
 fn display_width(text: &str) -> usize {
-    text.chars().count()
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 fn csv_field(value: Option<&str>) -> String {
@@ -297,8 +299,12 @@ impl<W: Write> RowSink for Printer<W> {
     fn columns(&mut self, columns: &[Column]) -> io::Result<()> {
         self.columns = columns.to_vec();
         self.rows_in_statement = 0;
-        if self.statements_printed > 0 && matches!(self.format, Format::Markdown | Format::Csv) {
-            writeln!(self.out)?;
+        if self.statements_printed > 0 {
+            match self.format {
+                Format::Markdown => writeln!(self.out)?,
+                Format::Csv => write!(self.out, "\r\n")?,
+                _ => {}
+            }
         }
         match self.format {
             Format::Csv => {

@@ -313,7 +313,7 @@ impl Config {
                     .connections
                     .values()
                     .next()
-                    .ok_or_else(|| unreachable_config());
+                    .ok_or_else(unreachable_config);
             }
             None if self.connections.is_empty() => {
                 return Err(Error::Config {

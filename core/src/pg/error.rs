@@ -18,7 +18,7 @@ pub struct DbError {
 #[derive(Debug)]
 pub enum PgError {
     /// The server answered with an error.
-    Db(DbError),
+    Db(Box<DbError>),
     /// The connection failed: what happened, in words that hold no secret.
     Connection(String),
     /// The server said something the protocol does not allow here.

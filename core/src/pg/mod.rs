@@ -84,10 +84,7 @@ impl Client {
     /// Connects and authenticates. Errors name the connection and what to
     /// check, never the password.
     pub fn connect(params: &ConnectParams, home: Option<&Path>) -> Result<Client, PgError> {
-        let first = match params.sslmode {
-            SslMode::Disable | SslMode::Allow => false,
-            _ => true,
-        };
+        let first = !matches!(params.sslmode, SslMode::Disable | SslMode::Allow);
         match Client::connect_once(params, home, first) {
             // libpq's fallbacks: prefer retries without TLS, allow with it.
             Err(_) if params.sslmode == SslMode::Prefer => {
@@ -190,7 +187,7 @@ impl Client {
                     self.transaction_status = body.status();
                     return Ok(());
                 }
-                Message::ErrorResponse(body) => return Err(PgError::Db(db_error(body.fields())?)),
+                Message::ErrorResponse(body) => return Err(PgError::Db(Box::new(db_error(body.fields())?))),
                 _ => {
                     return Err(PgError::Connection(
                         "the server asks for an authentication method dev-postgres does not support (use scram-sha-256, md5 or password)".into(),
@@ -286,11 +283,7 @@ impl Client {
         let mut fetched: u64 = 0;
         let mut bytes: u64 = 0;
         let outcome = loop {
-            let message = match self.read_message() {
-                Ok(message) => message,
-                Err(e) => return Err(e),
-            };
-            match message {
+            match self.read_message()? {
                 Message::ParseComplete | Message::BindComplete => {}
                 Message::RowDescription(body) => {
                     let mut columns = Vec::new();
@@ -352,7 +345,9 @@ impl Client {
                     }
                 }
                 Message::ParameterStatus(_) | Message::NotificationResponse(_) => {}
-                Message::ErrorResponse(body) => break Err(PgError::Db(db_error(body.fields())?)),
+                Message::ErrorResponse(body) => {
+                    break Err(PgError::Db(Box::new(db_error(body.fields())?)))
+                }
                 Message::CopyInResponse(_) | Message::CopyOutResponse(_) => {
                     break Err(protocol("COPY is not supported over this connection"));
                 }

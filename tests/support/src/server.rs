@@ -76,3 +76,87 @@ impl TestServer {
         name
     }
 }
+
+/// A temporary project folder with a `.dev-postgres.json` whose connections
+/// point at the test server (password through `${DEV_POSTGRES_TEST_PASSWORD}`).
+pub struct Project {
+    pub dir: std::path::PathBuf,
+    pub server: TestServer,
+}
+
+impl Project {
+    /// `connections` maps names to fields (`database`, `mode`, …); host, port,
+    /// user and password are filled in unless given.
+    pub fn new(server: &TestServer, connections: serde_json::Value) -> Project {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "dev-postgres-project-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let mut connections = connections;
+        if let Some(map) = connections.as_object_mut() {
+            for fields in map.values_mut() {
+                if let Some(fields) = fields.as_object_mut() {
+                    for (key, value) in [
+                        ("host", serde_json::json!(server.host)),
+                        ("port", serde_json::json!(server.port)),
+                        ("user", serde_json::json!(server.user)),
+                        (
+                            "password",
+                            serde_json::json!("${DEV_POSTGRES_TEST_PASSWORD}"),
+                        ),
+                        ("sslmode", serde_json::json!("disable")),
+                    ] {
+                        fields.entry(key).or_insert(value);
+                    }
+                }
+            }
+        }
+        let config = serde_json::json!({ "connections": connections });
+        let project = Project {
+            dir,
+            server: server.clone(),
+        };
+        project.write_config(&config);
+        project
+    }
+
+    pub fn write_config(&self, config: &serde_json::Value) {
+        let path = self.dir.join(".dev-postgres.json");
+        let text = serde_json::to_string_pretty(config).unwrap_or_default();
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    /// A command run in the project folder.
+    pub fn cmd(&self, binary: &str) -> crate::cmd::Cmd {
+        crate::cmd::Cmd::new(binary).current_dir(&self.dir)
+    }
+
+    pub fn log_path(&self) -> std::path::PathBuf {
+        self.dir.join(".dev-postgres-query.log")
+    }
+
+    /// The audit log's records.
+    pub fn log(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.log_path())
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad log line {l}: {e}")))
+            .collect()
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
