@@ -251,30 +251,29 @@ fn execute(
     ] {
         let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
     }
-    let done = Arc::new(AtomicBool::new(false));
     let timed_out = Arc::new(AtomicBool::new(false));
+    // Wakes at once when the run ends (the sender is dropped), else every
+    // 20 ms to look at signals and the deadline.
+    let (done, finished) = std::sync::mpsc::channel::<()>();
     let watchdog = {
         let token = session.cancel_token();
-        let (done, interrupted, timed_out) = (
-            Arc::clone(&done),
-            Arc::clone(&interrupted),
-            Arc::clone(&timed_out),
-        );
+        let (interrupted, timed_out) = (Arc::clone(&interrupted), Arc::clone(&timed_out));
         // The server's statement_timeout should fire first; this also covers
         // a server that ignores it, and Ctrl-C / SIGTERM.
         let deadline = (timeout > 0)
             .then(|| Instant::now() + Duration::from_secs(timeout) + Duration::from_secs(2));
-        std::thread::spawn(move || {
-            while !done.load(Ordering::SeqCst) {
-                let late = deadline.is_some_and(|d| Instant::now() >= d);
-                if late {
-                    timed_out.store(true, Ordering::SeqCst);
-                }
-                if late || interrupted.load(Ordering::SeqCst) {
-                    let _ = token.cancel();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+        std::thread::spawn(move || loop {
+            match finished.recv_timeout(Duration::from_millis(20)) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => return,
+            }
+            let late = deadline.is_some_and(|d| Instant::now() >= d);
+            if late {
+                timed_out.store(true, Ordering::SeqCst);
+            }
+            if late || interrupted.load(Ordering::SeqCst) {
+                let _ = token.cancel();
+                return;
             }
         })
     };
@@ -319,7 +318,7 @@ fn execute(
         }
     }
     let _ = printer.into_inner().flush();
-    done.store(true, Ordering::SeqCst);
+    drop(done);
     let _ = watchdog.join();
     let commit = failed.is_none();
     let finish = session.finish(commit);
