@@ -120,9 +120,10 @@ impl<W: Write> Printer<W> {
             Format::Json => {
                 if result.has_rows {
                     if self.rows_in_statement == 0 {
-                        write!(self.out, "[")?;
+                        writeln!(self.out, "[]")?;
+                    } else {
+                        writeln!(self.out, "\n]")?;
                     }
-                    writeln!(self.out, "]")?;
                 } else {
                     writeln!(self.out, "{}", serde_json::json!({"command": result.tag}))?;
                 }
@@ -458,7 +459,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            "[\n{\"n\":1.50,\"b\":true,\"j\":{\"a\": 1},\"t\":null,\"f\":\"NaN\"}]\n"
+            "[\n{\"n\":1.50,\"b\":true,\"j\":{\"a\": 1},\"t\":null,\"f\":\"NaN\"}\n]\n"
         );
         let empty = render(Format::Json, COLS, &[], None);
         assert_eq!(empty, "[]\n");
