@@ -13,6 +13,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod exit;
+#[cfg(feature = "hook")]
+pub mod hook;
 pub mod mode;
 #[cfg(feature = "db")]
 pub mod output;

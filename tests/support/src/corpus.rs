@@ -1,3 +1,4 @@
+#![allow(clippy::panic)]
 //! Reading the SQL corpus (`tests/corpus/sql`), shared by the corpus tests of
 //! the core, of pg-validate and of the live server test.
 //!
@@ -41,35 +42,61 @@ pub fn load(root: &Path) -> Result<Vec<Case>, String> {
         let expected = expected_from_path(relative)?;
         let text =
             std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let mut block: Option<(usize, Vec<&str>)> = None;
-        for (index, line) in text.lines().enumerate() {
-            let number = index + 1;
-            match (&mut block, line) {
-                (None, "<<<") => block = Some((number + 1, Vec::new())),
-                (Some((start, lines)), ">>>") => {
-                    cases.push(Case {
-                        sql: lines.join("\n"),
-                        file: file.clone(),
-                        line: *start,
-                        expected: expected.clone(),
-                    });
-                    block = None;
-                }
-                (Some((_, lines)), _) => lines.push(line),
-                (None, _) if line.starts_with('#') || line.trim().is_empty() => {}
-                (None, _) => cases.push(Case {
-                    sql: line.to_string(),
-                    file: file.clone(),
-                    line: number,
-                    expected: expected.clone(),
-                }),
-            }
-        }
-        if block.is_some() {
-            return Err(format!("{}: a <<< block is not closed", file.display()));
+        for (line, sql) in split_cases(&text).map_err(|e| format!("{}: {e}", file.display()))? {
+            cases.push(Case {
+                sql,
+                file: file.clone(),
+                line,
+                expected: expected.clone(),
+            });
         }
     }
     Ok(cases)
+}
+
+/// The cases of one corpus file: `(line, text)`. Each line is a case; `#`
+/// lines and blank lines are notes; a case spanning lines stands between a
+/// `<<<` line and a `>>>` line.
+pub fn split_cases(text: &str) -> Result<Vec<(usize, String)>, String> {
+    let mut cases = Vec::new();
+    let mut block: Option<(usize, Vec<&str>)> = None;
+    for (index, line) in text.lines().enumerate() {
+        let number = index + 1;
+        match (&mut block, line) {
+            (None, "<<<") => block = Some((number + 1, Vec::new())),
+            (Some((start, lines)), ">>>") => {
+                cases.push((*start, lines.join("\n")));
+                block = None;
+            }
+            (Some((_, lines)), _) => lines.push(line),
+            (None, _) if line.starts_with('#') || line.trim().is_empty() => {}
+            (None, _) => cases.push((number, line.to_string())),
+        }
+    }
+    if block.is_some() {
+        return Err("a <<< block is not closed".into());
+    }
+    Ok(cases)
+}
+
+/// Every case of every `*.txt` file in `dir`: `(file, line, text)`.
+pub fn text_cases(dir: &Path) -> Vec<(PathBuf, usize, String)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    let mut cases = Vec::new();
+    for file in files {
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        for (line, case) in split_cases(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+        {
+            cases.push((file.clone(), line, case));
+        }
+    }
+    cases
 }
 
 fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {

@@ -1,0 +1,2 @@
+#!/bin/sh
+sh scripts/dump.sh

@@ -1,0 +1,2 @@
+export DATABASE_URL=postgresql://app:secret@db/app
+./bin/server

@@ -1,0 +1,1 @@
+const client = new Client({ connectionString: "postgres://u@h/db" });

@@ -1,0 +1,2 @@
+import subprocess
+subprocess.run(["psql", "-c", "select 1"], check=True)
