@@ -327,7 +327,9 @@ impl Shell {
                 let takes_value = wrapper.value_options.contains(&flag);
                 let short_attached = !flag.starts_with("--")
                     && flag.len() > 2
-                    && wrapper.value_options.contains(&&flag[..2]);
+                    && flag
+                        .get(..2)
+                        .is_some_and(|short| wrapper.value_options.contains(&short));
                 i += if takes_value && !attached && !short_attached {
                     2
                 } else {
@@ -438,12 +440,13 @@ impl Shell {
                 }
             }
             "printf" => {
-                if let Some(i) = known.iter().position(|a| *a == "-v") {
-                    let name = known.get(i + 1).map(|s| s.to_string());
-                    let format = args.get(i + 2).cloned().flatten();
-                    if let Some(name) = name {
-                        let value = format.map(|f| printf(&f, &args[i + 3..]));
-                        self.variables.set(&name, value.flatten());
+                if let Some(i) = args.iter().position(|a| a.as_deref() == Some("-v")) {
+                    if let Some(name) = args.get(i + 1).cloned().flatten() {
+                        let value = match args.get(i + 2).cloned().flatten() {
+                            Some(format) => printf(&format, args.get(i + 3..).unwrap_or_default()),
+                            None => None,
+                        };
+                        self.variables.set(&name, value);
                     }
                 }
             }
@@ -1201,7 +1204,8 @@ fn skip_options(args: &[Option<String>], value_options: &[&str]) -> usize {
             _ => return i,
         }
     }
-    i
+    // A value option last on the line (`watch -n`) must not step past the end.
+    i.min(args.len())
 }
 
 /// The shell code a sed script runs: `e COMMAND` and `s/…/…/e` replacements.
