@@ -21,6 +21,8 @@ pub mod output;
 #[cfg(feature = "db")]
 pub mod pg;
 #[cfg(feature = "db")]
+pub mod schema;
+#[cfg(feature = "db")]
 pub mod session;
 pub mod text;
 

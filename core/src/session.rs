@@ -26,12 +26,20 @@ impl Session {
         home: Option<&Path>,
         timeout_seconds: u64,
     ) -> Result<Session, PgError> {
+        Session::open_as(params, params.mode, home, timeout_seconds)
+    }
+
+    /// Opens the session in `mode` rather than the connection's (pg-schema
+    /// reads the catalog read-only on every connection).
+    pub fn open_as(
+        params: &ConnectParams,
+        mode: Mode,
+        home: Option<&Path>,
+        timeout_seconds: u64,
+    ) -> Result<Session, PgError> {
         let client = Client::connect(params, home)?;
-        let mut session = Session {
-            client,
-            mode: params.mode,
-        };
-        let begin = match params.mode {
+        let mut session = Session { client, mode };
+        let begin = match mode {
             Mode::ReadOnly => "BEGIN READ ONLY",
             Mode::Dml | Mode::ReadWrite => "BEGIN READ WRITE",
         };
@@ -66,7 +74,7 @@ impl Session {
         let read_only = session
             .client
             .query_value("SELECT current_setting('transaction_read_only')")?;
-        if params.mode == Mode::ReadOnly && read_only.as_deref() != Some("on") {
+        if mode == Mode::ReadOnly && read_only.as_deref() != Some("on") {
             return Err(PgError::Protocol(
                 "the server did not open a read-only transaction: refusing to run anything".into(),
             ));
@@ -93,6 +101,15 @@ impl Session {
             ));
         }
         result
+    }
+
+    /// One value from dev-postgres's own catalog query, parameters bound.
+    pub fn query_value(
+        &mut self,
+        sql: &str,
+        params: &[Option<&str>],
+    ) -> Result<Option<String>, PgError> {
+        self.client.query_value_with(sql, params)
     }
 
     /// Ends the transaction: COMMIT for a write run that asks for it, else ROLLBACK.

@@ -59,7 +59,7 @@ impl Word {
     }
 
     pub fn is_dynamic(&self) -> bool {
-        self.pieces.iter().any(|p| *p == Piece::Unknown)
+        self.pieces.contains(&Piece::Unknown)
     }
 
     /// The file name a command word names: the text after its last `/`, when

@@ -230,6 +230,15 @@ impl Client {
 
     /// The first column of the first row of `sql`.
     pub fn query_value(&mut self, sql: &str) -> Result<Option<String>, PgError> {
+        self.query_value_with(sql, &[])
+    }
+
+    /// `query_value` with parameters.
+    pub fn query_value_with(
+        &mut self,
+        sql: &str,
+        params: &[Option<&str>],
+    ) -> Result<Option<String>, PgError> {
         struct First(Option<Option<String>>);
         impl RowSink for First {
             fn columns(&mut self, _: &[Column]) -> std::io::Result<()> {
@@ -243,8 +252,9 @@ impl Client {
             }
         }
         let mut first = First(None);
-        self.run(
+        self.run_with(
             sql,
+            params,
             FetchLimits {
                 max_rows: 1,
                 max_bytes: u64::MAX,
@@ -262,13 +272,31 @@ impl Client {
         limits: FetchLimits,
         sink: &mut dyn RowSink,
     ) -> Result<StatementResult, PgError> {
+        self.run_with(sql, &[], limits, sink)
+    }
+
+    /// `run` with parameters `$1…`, sent as text (`None` is NULL); the
+    /// server infers their types from the statement (`$1::regclass`).
+    pub fn run_with(
+        &mut self,
+        sql: &str,
+        params: &[Option<&str>],
+        limits: FetchLimits,
+        sink: &mut dyn RowSink,
+    ) -> Result<StatementResult, PgError> {
         frontend::parse("", sql, std::iter::empty(), &mut self.output).map_err(io_error)?;
         frontend::bind(
             "",
             "",
-            std::iter::empty::<i16>(),
-            std::iter::empty::<()>(),
-            |_: (), _: &mut BytesMut| Ok(postgres_protocol::IsNull::Yes),
+            std::iter::once(0i16),
+            params.iter().copied(),
+            |param: Option<&str>, buf: &mut BytesMut| match param {
+                Some(text) => {
+                    buf.extend_from_slice(text.as_bytes());
+                    Ok(postgres_protocol::IsNull::No)
+                }
+                None => Ok(postgres_protocol::IsNull::Yes),
+            },
             [0i16],
             &mut self.output,
         )
