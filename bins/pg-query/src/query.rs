@@ -44,6 +44,16 @@ struct Args {
     /// Check the audit log's hash chain and report the first broken or torn record.
     #[arg(long)]
     verify_log: bool,
+    /// Show the plan of each statement without running it (EXPLAIN).
+    #[arg(long, conflicts_with = "explain_analyze")]
+    explain: bool,
+    /// Run each statement under EXPLAIN ANALYZE inside a read-only transaction:
+    /// only for statements a read-only connection allows.
+    #[arg(long)]
+    explain_analyze: bool,
+    /// The plan's format with --explain/--explain-analyze: text or json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    explain_format: String,
     /// The SQL to run (the predecessor's flag).
     #[arg(long, short = 'q', value_name = "SQL")]
     query: Option<String>,
@@ -82,7 +92,20 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
     let max_rows = args.max_rows.unwrap_or(limits.max_rows);
     let timeout = args.timeout.unwrap_or(limits.timeout_seconds);
 
-    let mode = connection.mode;
+    let (sql, mode) = if args.explain || args.explain_analyze {
+        // EXPLAIN ANALYZE runs the statement: read-only rules and session, always.
+        let mode = if args.explain_analyze {
+            Mode::ReadOnly
+        } else {
+            connection.mode
+        };
+        (
+            explain_sql(&sql, args.explain_analyze, &args.explain_format)?,
+            mode,
+        )
+    } else {
+        (sql, connection.mode)
+    };
     let analysis = classify(&sql, mode);
     let (verdict, rule) = judge(&analysis, args.confirm || !limits.require_confirmation);
     let mut record = Record {
@@ -126,7 +149,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
     let mut warnings = Vec::new();
     let home = dirs::home_dir();
     let params = match config::resolve(&connection, &env, home.as_deref(), &mut warnings) {
-        Ok(params) => params,
+        Ok(params) => ConnectParams { mode, ..params },
         Err(error) => {
             record.outcome = "not-run".into();
             record.error = Some(error.to_string());
@@ -178,6 +201,62 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
             Ok(ExitCode::Execution)
         }
     }
+}
+
+/// Each statement of `sql` under EXPLAIN (with ANALYZE when asked). Input
+/// that does not parse is returned as it is: the validator blocks it.
+fn explain_sql(sql: &str, analyze: bool, format: &str) -> Result<String, Error> {
+    let format = match format {
+        "text" => "TEXT",
+        "json" => "JSON",
+        other => {
+            return Err(Error::usage(format!(
+                "unknown plan format '{other}': expected text or json"
+            )))
+        }
+    };
+    let analysis = classify(sql, Mode::ReadWrite);
+    if analysis.statements.iter().any(|s| {
+        s.findings.iter().any(|f| {
+            f.rule == Rule::ParseError
+                || f.rule == Rule::EmptyInput
+                || f.rule == Rule::PsqlMetaCommand
+        })
+    }) {
+        return Ok(sql.to_string());
+    }
+    const EXPLAINABLE: &[&str] = &[
+        "create-table-as",
+        "declare-cursor",
+        "delete",
+        "execute",
+        "insert",
+        "merge",
+        "select",
+        "update",
+        "values",
+    ];
+    if let Some(other) = analysis
+        .statements
+        .iter()
+        .find(|s| !EXPLAINABLE.contains(&s.kind))
+    {
+        return Err(Error::usage(format!(
+            "{} cannot be explained: EXPLAIN takes SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, EXECUTE, DECLARE and CREATE TABLE AS",
+            other.kind.to_uppercase().replace('-', " ")
+        )));
+    }
+    let options = if analyze {
+        format!("ANALYZE, FORMAT {format}")
+    } else {
+        format!("FORMAT {format}")
+    };
+    let explained: Vec<String> = analysis
+        .statements
+        .iter()
+        .map(|s| format!("EXPLAIN ({options}) {}", s.text(sql)))
+        .collect();
+    Ok(explained.join(";\n"))
 }
 
 /// The verdict of the whole input for pg-query: the validator's, plus

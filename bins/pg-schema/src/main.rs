@@ -1,5 +1,10 @@
-//! pg-schema: not built yet (see the issue tracker). Exits 3 with one clear line.
+//! pg-schema: explore a database's structure without writing SQL.
+//! Exit codes: 0 ok, 3 usage/config error or unknown name, 4 execution error.
+
+mod explore;
+
 fn main() -> std::process::ExitCode {
-    eprintln!("pg-schema: not available yet in this version of dev-postgres");
-    dev_postgres::ExitCode::Usage.into()
+    dev_postgres::cli::run_main("pg-schema", dev_postgres::ExitCode::Execution, || {
+        explore::run(std::env::args_os())
+    })
 }

@@ -52,6 +52,11 @@ impl TestServer {
 
     /// A new database named after `purpose`, holding `tests/fixtures/schema.sql`.
     pub fn fixture_database(&self, purpose: &str) -> String {
+        self.database_from(purpose, &["schema.sql"])
+    }
+
+    /// A new database named after `purpose`, holding the given files of `tests/fixtures`.
+    pub fn database_from(&self, purpose: &str, fixtures: &[&str]) -> String {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let name = format!(
             "t_{}_{}_{}",
@@ -68,11 +73,15 @@ impl TestServer {
                 .batch_execute(&sql)
                 .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
         }
-        let schema = std::fs::read_to_string(crate::repo_root().join("tests/fixtures/schema.sql"))
-            .unwrap_or_else(|e| panic!("cannot read the fixture: {e}"));
-        self.connect(&name)
-            .batch_execute(&schema)
-            .unwrap_or_else(|e| panic!("cannot load the fixture: {e:?}"));
+        let mut client = self.connect(&name);
+        for fixture in fixtures {
+            let sql =
+                std::fs::read_to_string(crate::repo_root().join("tests/fixtures").join(fixture))
+                    .unwrap_or_else(|e| panic!("cannot read the fixture {fixture}: {e}"));
+            client
+                .batch_execute(&sql)
+                .unwrap_or_else(|e| panic!("cannot load the fixture {fixture}: {e:?}"));
+        }
         name
     }
 }
