@@ -781,3 +781,55 @@ fn tls_modes_mean_what_libpq_means() {
         }
     }
 }
+
+#[test]
+#[ignore = "needs the PostgreSQL server that scripts/test.sh starts"]
+fn explain_plans_and_explain_analyze_runs_only_reads() {
+    let server = server();
+    let database = server.fixture_database("explain");
+    let project = project(&database);
+    let q = || project.cmd(PG_QUERY);
+    // A plan of a write is fine on a read-only connection: nothing runs.
+    q().args(["-c", "ro", "--explain", "DELETE FROM t WHERE a = 1"])
+        .run()
+        .status(0)
+        .stdout_has("Delete on t");
+    let json = q()
+        .args([
+            "-c",
+            "ro",
+            "--explain",
+            "--explain-format",
+            "json",
+            "--format",
+            "csv",
+            "SELECT * FROM users",
+        ])
+        .run()
+        .status(0);
+    assert!(json.stdout.contains("\"Node Type\""), "{json:?}");
+    q().args([
+        "-c",
+        "ro",
+        "--explain-analyze",
+        "SELECT count(*) FROM orders",
+    ])
+    .run()
+    .status(0)
+    .stdout_has("actual time");
+    // EXPLAIN ANALYZE runs the statement: only reads, even on a read-write connection.
+    q().args(["-c", "rw", "--explain-analyze", "DELETE FROM t WHERE a = 1"])
+        .run()
+        .status(1)
+        .stderr_has("explain-analyze-not-select");
+    q().args(["-c", "rw", "--explain", "CREATE TABLE x (a int)"])
+        .run()
+        .status(3)
+        .stderr_has("cannot be explained");
+    let mut client = server.connect(&database);
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM t WHERE a = 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1, "nothing was deleted");
+}
