@@ -1,0 +1,309 @@
+//! `dev-postgres doctor`: checks that the setup really is safe, each finding
+//! with what to do about it.
+
+use dev_postgres::audit::{self, AuditLog};
+use dev_postgres::config::{self, Config};
+use dev_postgres::session::Session;
+use dev_postgres::Mode;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn pass(name: impl Into<String>, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            ok: true,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    fn fail(name: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            ok: false,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix})
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// What the role of a read-only connection is able to do.
+const ROLE_QUERY: &str = "SELECT json_build_object(
+    'role', r.rolname, 'superuser', r.rolsuper, 'bypassrls', r.rolbypassrls,
+    'writable_tables', (SELECT coalesce(json_agg(x.name), '[]') FROM (
+        SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r','p') AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+          AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') ORDER BY 1 LIMIT 5) x),
+    'create_schemas', (SELECT coalesce(json_agg(n.nspname ORDER BY n.nspname), '[]') FROM pg_namespace n
+        WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' AND has_schema_privilege(n.oid, 'CREATE')),
+    'create_on_database', has_database_privilege(current_database(), 'CREATE'),
+    'writing_roles', (SELECT coalesce(json_agg(b.rolname ORDER BY b.rolname), '[]') FROM pg_roles b
+        WHERE b.rolname <> current_user AND pg_has_role(current_user, b.oid, 'MEMBER')
+          AND (b.rolsuper OR b.rolname IN ('pg_write_all_data', 'pg_write_server_files', 'pg_execute_server_program', 'pg_signal_backend'))),
+    'default_read_only', coalesce((SELECT bool_or(s = 'default_transaction_read_only=on') FROM pg_db_role_setting d, unnest(d.setconfig) s
+        WHERE d.setrole = r.oid), false))
+  FROM pg_roles r WHERE r.rolname = current_user";
+
+pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let config = match Config::load(config_path, cwd) {
+        Ok(config) => {
+            let place = config
+                .path
+                .as_ref()
+                .map_or("no project file".to_string(), |p| p.display().to_string());
+            checks.push(Check::pass("configuration parses", place));
+            for warning in &config.warnings {
+                checks.push(Check::fail(
+                    "configuration is private",
+                    warning.trim_start_matches("warning: ").to_string(),
+                    "chmod 600 the file",
+                ));
+            }
+            if config.connections.is_empty() {
+                checks.push(Check::fail(
+                    "connections configured",
+                    "no connections",
+                    "add connections to .dev-postgres.json (see .dev-postgres.json.example), or run `dev-postgres sandbox start`",
+                ));
+            }
+            config
+        }
+        Err(error) => {
+            checks.push(Check::fail(
+                "configuration parses",
+                error.to_string(),
+                "fix the file as the message says",
+            ));
+            return checks;
+        }
+    };
+    for connection in config.connections.values() {
+        let name = &connection.name;
+        let mut warnings = Vec::new();
+        let params = match config::resolve(connection, &env, home, &mut warnings) {
+            Ok(params) => params,
+            Err(error) => {
+                checks.push(Check::fail(
+                    format!("connection {name}: settings resolve"),
+                    error.to_string(),
+                    "set the variable in the environment Claude Code runs in, or fix the connection",
+                ));
+                continue;
+            }
+        };
+        let mut session = match Session::open_as(&params, Mode::ReadOnly, home, 10) {
+            Ok(session) => session,
+            Err(error) => {
+                checks.push(Check::fail(
+                    format!("connection {name}: connects"),
+                    format!("{} ({})", error, params.describe()),
+                    "check host, port, user, password and sslmode",
+                ));
+                continue;
+            }
+        };
+        checks.push(Check::pass(
+            format!("connection {name}: connects"),
+            format!(
+                "{} (sslmode {})",
+                params.describe(),
+                params.sslmode.as_str()
+            ),
+        ));
+        if connection.mode == Mode::ReadOnly {
+            match session
+                .query_value(ROLE_QUERY, &[])
+                .map(|v| v.and_then(|v| serde_json::from_str::<Value>(&v).ok()))
+            {
+                Ok(Some(role)) => checks.extend(role_checks(name, &role)),
+                Ok(None) => checks.push(Check::fail(
+                    format!("connection {name}: role cannot write"),
+                    "the role's privileges could not be read",
+                    "check the role by hand",
+                )),
+                Err(error) => checks.push(Check::fail(
+                    format!("connection {name}: role cannot write"),
+                    error.to_string(),
+                    "check the role by hand",
+                )),
+            }
+        }
+        let _ = session.finish(false);
+    }
+    checks.extend(hook_checks(
+        config.path.as_deref().and_then(Path::parent).unwrap_or(cwd),
+        home,
+    ));
+    let log = config.log_path(cwd);
+    match AuditLog::open(&log, config.security.log_max_bytes).and_then(|_| audit::verify(&log)) {
+        Ok(report) => match report.problem {
+            None => checks.push(Check::pass("audit log", format!("{}: writable, {} records, chain intact", log.display(), report.records))),
+            Some((file, line, what)) => checks.push(Check::fail(
+                "audit log",
+                format!("{}:{line}: {what}", file.display()),
+                "the log was edited or truncated: keep the file as evidence, move it aside, and find out who changed it",
+            )),
+        },
+        Err(error) => checks.push(Check::fail("audit log", error.to_string(), "make the log's folder writable")),
+    }
+    checks
+}
+
+fn role_checks(name: &str, role: &Value) -> Vec<Check> {
+    let check = format!("connection {name}: role cannot write");
+    let user = role["role"].as_str().unwrap_or("ROLE");
+    let mut problems = Vec::new();
+    if role["superuser"] == true {
+        problems.push("it is a superuser".to_string());
+    }
+    if let Some(tables) = role["writable_tables"].as_array().filter(|t| !t.is_empty()) {
+        let names: Vec<&str> = tables.iter().filter_map(Value::as_str).collect();
+        problems.push(format!("it can write tables ({})", names.join(", ")));
+    }
+    if let Some(schemas) = role["create_schemas"].as_array().filter(|s| !s.is_empty()) {
+        let names: Vec<&str> = schemas.iter().filter_map(Value::as_str).collect();
+        problems.push(format!("it can CREATE in schemas {}", names.join(", ")));
+    }
+    if role["create_on_database"] == true {
+        problems.push("it can CREATE schemas in the database".into());
+    }
+    if let Some(roles) = role["writing_roles"].as_array().filter(|r| !r.is_empty()) {
+        let names: Vec<&str> = roles.iter().filter_map(Value::as_str).collect();
+        problems.push(format!("it is a member of {}", names.join(", ")));
+    }
+    let mut checks = vec![if problems.is_empty() {
+        Check::pass(&check, format!("role {user} has no write privileges"))
+    } else {
+        Check::fail(
+            &check,
+            format!("role {user}: {}", problems.join("; ")),
+            "connect as a read-only role: see templates/setup-roles.sql (pg-query still refuses writes, but the role is the final guarantee)",
+        )
+    }];
+    let default_name = format!("connection {name}: default_transaction_read_only");
+    checks.push(if role["default_read_only"] == true {
+        Check::pass(default_name, format!("set on role {user}"))
+    } else {
+        Check::fail(
+            default_name,
+            format!("not set on role {user}"),
+            format!("ALTER ROLE {user} SET default_transaction_read_only = on"),
+        )
+    });
+    checks
+}
+
+/// The settings files Claude Code reads for a project, most specific first.
+pub fn settings_files(project: &Path, home: Option<&Path>) -> Vec<PathBuf> {
+    let mut files = vec![
+        project.join(".claude/settings.local.json"),
+        project.join(".claude/settings.json"),
+    ];
+    files.extend(home.map(|h| h.join(".claude/settings.json")));
+    files
+}
+
+fn hook_checks(project: &Path, home: Option<&Path>) -> Vec<Check> {
+    let mut registered = None;
+    for file in settings_files(project, home) {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Ok(settings) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        for entry in settings["hooks"]["PreToolUse"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let matcher = entry["matcher"].as_str().unwrap_or_default();
+            let covers_bash =
+                matcher.is_empty() || matcher == "*" || matcher.split('|').any(|m| m == "Bash");
+            for hook in entry["hooks"].as_array().into_iter().flatten() {
+                let command = hook["command"].as_str().unwrap_or_default();
+                if covers_bash && command.contains("pg-hook") {
+                    registered = Some((file.clone(), command.to_string()));
+                }
+            }
+        }
+        if registered.is_some() {
+            break;
+        }
+    }
+    let Some((file, command)) = registered else {
+        return vec![Check::fail(
+            "hook registered",
+            "no PreToolUse hook for Bash runs pg-hook in the settings Claude Code reads",
+            "run `dev-postgres install` in the project (or `--user`)",
+        )];
+    };
+    let mut checks = vec![Check::pass(
+        "hook registered",
+        format!("{}: {command}", file.display()),
+    )];
+    if !command.contains("|| exit 2") {
+        checks.push(Check::fail(
+            "hook fails closed",
+            "the command does not end in `|| exit 2`: a missing or crashing hook would let commands run",
+            "append `|| exit 2` to the hook command",
+        ));
+    }
+    // Run it exactly as Claude Code does, with a psql call it must block.
+    let event = json!({
+        "session_id": "doctor", "hook_event_name": "PreToolUse", "tool_name": "Bash",
+        "tool_input": {"command": "psql -c 'select 1'"}, "cwd": project,
+    });
+    let outcome = Command::new("sh")
+        .arg("-c")
+        .arg(&command)
+        .env("CLAUDE_PROJECT_DIR", project)
+        .current_dir(project)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = stdin.write_all(event.to_string().as_bytes());
+            }
+            child.wait_with_output()
+        });
+    checks.push(match outcome {
+        Ok(output) if output.status.code() == Some(2) && String::from_utf8_lossy(&output.stderr).contains("pg-hook blocked") => {
+            Check::pass("hook fires", "a sample psql call was blocked (exit 2)")
+        }
+        Ok(output) if output.status.code() == Some(2) => Check::fail(
+            "hook fires",
+            "the command exits 2 but pg-hook did not answer (is the binary where the command says?)",
+            "run `dev-postgres install` again",
+        ),
+        Ok(output) => Check::fail(
+            "hook fires",
+            format!("a sample psql call was not blocked (exit {:?})", output.status.code()),
+            "run `dev-postgres install` again",
+        ),
+        Err(error) => Check::fail("hook fires", format!("cannot run the hook command: {error}"), "check that sh exists"),
+    });
+    checks
+}
