@@ -19,6 +19,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 command -v cargo >/dev/null || { echo "test.sh: cargo is needed (https://rustup.rs)" >&2; exit 3; }
+# The real Claude Code client, for the offline end-to-end hook test.
+if [ ! -x tests/claude/node_modules/.bin/claude ]; then
+    if ! command -v npm >/dev/null; then
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
+    fi
+    npm install --prefix tests/claude --no-audit --no-fund --loglevel=error >/dev/null
+fi
 
 cluster=$(mktemp -d /tmp/dev-postgres-test.XXXXXX)
 trap 'scripts/pg-cluster.sh stop "$cluster"' EXIT

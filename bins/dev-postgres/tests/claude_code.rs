@@ -1,0 +1,160 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The real Claude Code client, run offline against a scripted stand-in for
+//! its API (tests/claude/stand_in_api.py), in a project set up by
+//! `dev-postgres install`: the installed hook receives the client's real
+//! PreToolUse payloads. scripts/test.sh installs the client with npm.
+use dev_postgres_testing::cmd::Cmd;
+use dev_postgres_testing::repo_root;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+const DEV_POSTGRES: &str = env!("CARGO_BIN_EXE_dev-postgres");
+
+struct StandIn {
+    child: Child,
+    port: u16,
+}
+
+impl StandIn {
+    fn start(dir: &Path) -> StandIn {
+        let port_file = dir.join("port");
+        let child = Command::new("python3")
+            .arg(repo_root().join("tests/claude/stand_in_api.py"))
+            .arg(&port_file)
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(port) = std::fs::read_to_string(&port_file)
+                .ok()
+                .and_then(|p| p.trim().parse().ok())
+            {
+                return StandIn { child, port };
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the stand-in API did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn claude_binary() -> PathBuf {
+    let binary = repo_root().join("tests/claude/node_modules/.bin/claude");
+    assert!(binary.exists(), "the Claude Code client is not installed: npm install --prefix tests/claude (scripts/test.sh does)");
+    binary
+}
+
+/// Runs `claude -p "run: COMMAND"` and returns the final result text.
+fn run(project: &Path, home: &Path, port: u16, command: &str) -> String {
+    let out = Cmd::new(claude_binary())
+        .current_dir(project)
+        .env("HOME", home)
+        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("ANTHROPIC_API_KEY", "stand-in-key")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .args([
+            "-p",
+            &format!("run: {command}"),
+            "--allowedTools",
+            "Bash",
+            "--output-format",
+            "json",
+        ])
+        .run();
+    let line = out
+        .stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON from claude: {out:?}"));
+    let result: Value = serde_json::from_str(line).unwrap();
+    result["result"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+#[ignore = "needs the Claude Code client from npm (scripts/test.sh installs it)"]
+fn the_real_client_runs_the_installed_hook() {
+    let root = std::env::temp_dir().join(format!("dev-postgres-claude-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let project = root.join("project");
+    let home = root.join("home");
+    std::fs::create_dir_all(project.join(".claude")).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    let project = project.canonicalize().unwrap();
+    let binaries = Path::new(DEV_POSTGRES).parent().unwrap();
+    Cmd::new(DEV_POSTGRES)
+        .current_dir(&project)
+        .env("HOME", &home)
+        .args(["install", "--from"])
+        .arg(binaries)
+        .run()
+        .status(0);
+    std::fs::write(
+        project.join(".dev-postgres.json"),
+        json!({"connections": {"warehouse": {"database": "wh", "description": "the analytics warehouse"}}}).to_string(),
+    )
+    .unwrap();
+    // A trusted workspace: an untrusted one ignores parts of the project settings.
+    let trust = json!({"hasCompletedOnboarding": true, "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true}}});
+    std::fs::write(home.join(".claude.json"), trust.to_string()).unwrap();
+    let api = StandIn::start(&root);
+    let marker = root.join("ran");
+    let marker = marker.to_string_lossy();
+    let path = "PATH=\"$PWD/.claude/bin:$PATH\"";
+
+    for command in [
+        "psql -c 'select 1'".to_string(),
+        "p''sql -h db -c 'select 1'".to_string(),
+        "bash -c \"pg_dump app > dump.sql\"".to_string(),
+        "X=ps; ${X}ql -c x".to_string(),
+        "echo cHNxbA== | base64 -d | sh".to_string(),
+        "cp /usr/bin/psql ./q".to_string(),
+        "echo postgres://u:p@db/app".to_string(),
+        format!("psql -c x; touch {marker}"),
+    ] {
+        let result = run(&project, &home, api.port, &command);
+        assert!(
+            result.starts_with("TOOL_RESULT is_error=True") && result.contains("pg-hook blocked"),
+            "{command}: {result}"
+        );
+    }
+    // An agent-typed --confirm goes to the human; in -p mode nothing runs.
+    let confirm = run(
+        &project,
+        &home,
+        api.port,
+        &format!("{path} pg-query --confirm 'DROP TABLE t'; touch {marker}"),
+    );
+    assert!(confirm.contains("--confirm"), "{confirm}");
+    assert!(!root.join("ran").exists(), "a blocked or asked command ran");
+    // Everyday commands and the wrappers run.
+    let ls = run(&project, &home, api.port, "ls -a");
+    assert!(
+        ls.starts_with("TOOL_RESULT is_error=False") && ls.contains(".dev-postgres.json"),
+        "{ls}"
+    );
+    let schema = run(
+        &project,
+        &home,
+        api.port,
+        &format!("{path} pg-schema connections"),
+    );
+    assert!(
+        schema.starts_with("TOOL_RESULT is_error=False") && schema.contains("warehouse"),
+        "{schema}"
+    );
+    drop(api);
+    std::fs::remove_dir_all(&root).unwrap();
+}
