@@ -1,68 +1,74 @@
 #!/usr/bin/env bash
-# Shows dev-postgres at work against a throwaway PostgreSQL it starts itself:
-# pg-validate judging statements per mode, then pg-query reading, refusing a
-# write on a read-only connection, holding a destructive statement for
-# --confirm, and the audit log verifying.
+# Shows dev-postgres end to end against a throwaway PostgreSQL it starts
+# itself (dev-postgres sandbox): installs it into a scratch project, then the
+# hook blocking psql, pg-schema, pg-query reading, a blocked write, a
+# destructive statement waiting for --confirm, and the audit log verifying.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-if [ ! -d /usr/lib/llvm-14/lib/clang ]; then
+need=()
+[ -d /usr/lib/llvm-14/lib/clang ] || need+=(libclang1-14 libclang-common-14-dev)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
     as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq libclang1-14 libclang-common-14-dev >/dev/null
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 echo "building…"
-cargo build --release --quiet -p pg-validate -p pg-query
-export PATH="$root/target/release:$PATH"
+cargo build --release --quiet -p pg-hook -p pg-query -p pg-schema -p pg-validate -p dev-postgres
+bin=$root/target/release
 
-cluster=$(mktemp -d /tmp/dev-postgres-demo.XXXXXX)
-project=$(mktemp -d /tmp/dev-postgres-demo-project.XXXXXX)
-trap 'cd "$root"; rm -rf "$project"; "$root/scripts/pg-cluster.sh" stop "$cluster"' EXIT
-eval "$("$root/scripts/pg-cluster.sh" start "$cluster" 2>/dev/null)"
-export DEMO_PASSWORD=$DEV_POSTGRES_TEST_PASSWORD
-PGPASSWORD=$DEMO_PASSWORD "$DEV_POSTGRES_TEST_BIN/psql" -X -q -h 127.0.0.1 -p "$DEV_POSTGRES_TEST_PORT" -U postgres postgres \
-    -c "CREATE DATABASE shop" >/dev/null
-PGPASSWORD=$DEMO_PASSWORD "$DEV_POSTGRES_TEST_BIN/psql" -X -q -h 127.0.0.1 -p "$DEV_POSTGRES_TEST_PORT" -U postgres shop \
-    -f "$root/tests/fixtures/schema.sql" >/dev/null
-
-cat > "$project/.dev-postgres.json" <<JSON
-{
-  "connections": {
-    "prod": {"host": "127.0.0.1", "port": $DEV_POSTGRES_TEST_PORT, "database": "shop", "user": "postgres",
-             "password": "\${DEMO_PASSWORD}", "mode": "read-only", "description": "Production (read-only)"},
-    "dev":  {"host": "127.0.0.1", "port": $DEV_POSTGRES_TEST_PORT, "database": "shop", "user": "postgres",
-             "password": "\${DEMO_PASSWORD}", "mode": "read-write", "description": "Local development"}
-  },
-  "default_connection": "prod"
+project=$(mktemp -d /tmp/dev-postgres-demo.XXXXXX)
+sandbox=$project.sandbox
+cleanup() {
+    cd "$root"
+    "$bin/dev-postgres" sandbox stop --dir "$sandbox" >/dev/null 2>&1 || true
+    rm -rf "$project"
 }
-JSON
-chmod 600 "$project/.dev-postgres.json"
+trap cleanup EXIT
 cd "$project"
+export PATH="$project/.claude/bin:$bin:$PATH"
 
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() {
-    printf '\n\033[1m$ %s\033[0m\n' "$*"
+    printf '\033[1m$ %s\033[0m\n' "$*"
     set +e
     "$@"
     printf '(exit %s)\n' "$?"
     set -e
 }
 
-echo; echo "== pg-validate: the SQL safety engine, on the real PostgreSQL grammar"
-run pg-validate --mode read-only "SELECT id, name FROM users WHERE name = 'DROP TABLE users'"
-run pg-validate --mode read-only "SET default_transaction_read_only = on; DELETE FROM users"
-run pg-validate --mode read-only "WITH d AS (DELETE FROM users RETURNING *) SELECT * FROM d"
-run pg-validate --mode read-only "SELECT pg_catalog.\"set_config\"('default_transaction_read_only', 'off', false)"
-run pg-validate --mode dml "DELETE FROM sessions"
-run pg-validate --mode read-write "DO \$\$BEGIN EXECUTE 'DROP TABLE t'; END\$\$"
+step "install into a project, and start a throwaway PostgreSQL with a sample schema"
+run dev-postgres install --from "$bin"
+rm .dev-postgres.json   # the example's connections; the sandbox writes its own
+run dev-postgres sandbox start --dir "$sandbox"
 
-echo; echo "== pg-query: guarded runs on named connections"
-run pg-query -c prod "SELECT id, name, score, data->>'active' AS active FROM users ORDER BY score DESC LIMIT 3"
-run pg-query -c prod --format json "SELECT team, count(*) AS members FROM users GROUP BY team ORDER BY team"
-run pg-query -c prod "UPDATE users SET score = 0 WHERE id = 1"
-run pg-query -c dev "DELETE FROM sessions"
-run pg-query -c dev "INSERT INTO t VALUES (100, 200, 'demo') RETURNING *"
+step "the hook, as Claude Code runs it, blocks psql however it is spelled"
+hook_command=$(python3 -c 'import json; print(json.load(open(".claude/settings.json"))["hooks"]["PreToolUse"][0]["hooks"][0]["command"])')
+for command in "psql -c 'select 1'" "p''sql -h db" "X=ps; \${X}ql" "grep -r psql docs/"; do
+    event=$(python3 -c 'import json,sys; print(json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": sys.argv[1]}, "cwd": sys.argv[2]}))' "$command" "$project")
+    printf '\033[1m[agent runs] %s\033[0m\n' "$command"
+    set +e
+    echo "$event" | CLAUDE_PROJECT_DIR=$project sh -c "$hook_command"
+    code=$?
+    set -e
+    [ $code -eq 0 ] && echo "allowed (exit 0)" || echo "(exit $code)"
+done
 
-echo; echo "== the audit log: every attempt, hash-chained"
-tail -n 2 .dev-postgres-query.log
+step "pg-schema: the structure, without writing SQL"
+run pg-schema connections
+run pg-schema -c sandbox-ro overview --budget 1200
+run pg-schema -c sandbox-ro describe orders
+
+step "pg-query: guarded runs on named connections"
+run pg-query -c sandbox-ro "SELECT team, count(*) AS members, sum(score) AS score FROM users GROUP BY team ORDER BY team"
+run pg-query -c sandbox-ro --format json "SELECT id, name FROM users ORDER BY score DESC LIMIT 2"
+run pg-query -c sandbox-ro "SET default_transaction_read_only = on; UPDATE users SET score = 0 WHERE id = 1"
+run pg-query -c sandbox-rw "DELETE FROM sessions"
+run pg-query -c sandbox-rw "INSERT INTO t VALUES (100, 200, 'demo') RETURNING *"
+
+step "the audit log: every attempt, hash-chained — and the doctor"
+tail -n 1 .dev-postgres-query.log
 run pg-query --verify-log
+run dev-postgres doctor

@@ -102,6 +102,7 @@ fn psql(bin: &Path, port: u16, dir: &Path, database: &str, sql: &str) -> Result<
     )
 }
 
+/// Loads a schema as `sandbox_rw`, which owns the database: it can then migrate it.
 fn load(bin: &Path, port: u16, dir: &Path, sql: &str) -> Result<(), Error> {
     let file = dir.join("load.sql");
     std::fs::write(&file, sql).map_err(|e| Error::Execution(format!("sandbox: {e}")))?;
@@ -114,7 +115,7 @@ fn load(bin: &Path, port: u16, dir: &Path, sql: &str) -> Result<(), Error> {
                 "-p",
                 &port.to_string(),
                 "-U",
-                "postgres",
+                "sandbox_rw",
                 "-d",
                 DATABASE,
                 "-f",
@@ -242,28 +243,21 @@ pub fn start(project: &Path, dir: &Path, schema_from: Option<&str>) -> Result<Ve
                 dir.display()
             )),
     )?;
-    psql(
-        &bin,
-        port,
-        dir,
-        "postgres",
-        &format!("CREATE DATABASE {DATABASE}"),
-    )?;
+    let roles = "CREATE ROLE sandbox_rw LOGIN;
+        CREATE ROLE sandbox_ro LOGIN;
+        ALTER ROLE sandbox_ro SET default_transaction_read_only = on;";
+    psql(&bin, port, dir, "postgres", roles)?;
+    let create = format!("CREATE DATABASE {DATABASE} OWNER sandbox_rw");
+    psql(&bin, port, dir, "postgres", &create)?;
     load(&bin, port, dir, copied.as_deref().unwrap_or(SAMPLE_SCHEMA))?;
-    let roles = "CREATE ROLE sandbox_ro LOGIN;
-        ALTER ROLE sandbox_ro SET default_transaction_read_only = on;
-        CREATE ROLE sandbox_rw LOGIN;
-        DO $$DECLARE s text; BEGIN
+    let grants = "DO $$DECLARE s text; BEGIN
           FOR s IN SELECT nspname FROM pg_namespace WHERE nspname <> 'information_schema' AND nspname !~ '^pg_' LOOP
-            EXECUTE format('GRANT USAGE ON SCHEMA %I TO sandbox_ro, sandbox_rw', s);
+            EXECUTE format('GRANT USAGE ON SCHEMA %I TO sandbox_ro', s);
             EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO sandbox_ro', s);
-            EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO sandbox_rw', s);
-            EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO sandbox_rw', s);
-            EXECUTE format('GRANT CREATE ON SCHEMA %I TO sandbox_rw', s);
           END LOOP; END$$;
         REVOKE CREATE ON SCHEMA public FROM PUBLIC;
         REVOKE CREATE, TEMPORARY ON DATABASE sandbox FROM PUBLIC;";
-    psql(&bin, port, dir, DATABASE, roles)?;
+    psql(&bin, port, dir, DATABASE, grants)?;
     let config_path = write_connections(project, port)?;
     let state = json!({"port": port, "dir": dir, "config": config_path, "bin": bin, "schema_from": schema_from});
     std::fs::write(dir.join(STATE), state.to_string())

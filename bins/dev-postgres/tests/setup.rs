@@ -311,3 +311,86 @@ fn the_sandbox_starts_with_two_connections_and_stops_clean() {
     assert!(config["connections"].get("sandbox-ro").is_none());
     std::fs::remove_dir_all(&project).unwrap();
 }
+
+#[test]
+#[ignore = "needs the PostgreSQL server that scripts/test.sh starts"]
+fn the_sandbox_can_copy_another_connection_s_schema_without_data() {
+    let server = TestServer::from_env();
+    let database = server.database_from("sandbox_source", &["schema.sql", "catalog.sql"]);
+    let project = Project::new(&server, json!({"source": {"database": database}}));
+    let sandbox_dir =
+        std::env::temp_dir().join(format!("dev-postgres-sandbox-copy-{}", std::process::id()));
+    let dir_flag = sandbox_dir.to_str().unwrap().to_string();
+    tool(&project.dir)
+        .args([
+            "sandbox",
+            "start",
+            "--dir",
+            &dir_flag,
+            "--schema-from",
+            "source",
+        ])
+        .run()
+        .status(0)
+        .stdout_has("schema copied from 'source' (no data)");
+    let schema = Path::new(DEV_POSTGRES).parent().unwrap().join("pg-schema");
+    let tables = Cmd::new(&schema)
+        .current_dir(&project.dir)
+        .args(["-c", "sandbox-rw", "--format", "json", "tables"])
+        .run()
+        .status(0)
+        .json();
+    let names: Vec<String> = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{}.{}",
+                t["schema"].as_str().unwrap(),
+                t["table"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        names.contains(&"sales.orders".to_string()) && names.contains(&"public.users".to_string()),
+        "{names:?}"
+    );
+    let query = Path::new(DEV_POSTGRES).parent().unwrap().join("pg-query");
+    Cmd::new(&query)
+        .current_dir(&project.dir)
+        .args([
+            "-c",
+            "sandbox-rw",
+            "--format",
+            "csv",
+            "SELECT count(*) FROM users",
+        ])
+        .run()
+        .status(0)
+        .stdout_is("count\r\n0\r\n");
+    // A migration can be tried on the copy.
+    Cmd::new(&query)
+        .current_dir(&project.dir)
+        .args([
+            "-c",
+            "sandbox-rw",
+            "ALTER TABLE users ADD COLUMN nickname text",
+        ])
+        .run()
+        .status(0);
+    tool(&project.dir)
+        .args(["sandbox", "stop", "--dir", &dir_flag])
+        .run()
+        .status(0);
+    // The source is untouched.
+    let mut client = server.connect(&database);
+    let n: i64 = client
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}
