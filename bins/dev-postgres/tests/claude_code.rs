@@ -25,20 +25,25 @@ impl StandIn {
             .arg(&port_file)
             .spawn()
             .unwrap();
+        // The guard owns the process from here: it is reaped on every path.
+        let mut stand_in = StandIn { child, port: 0 };
         let started = Instant::now();
-        loop {
-            if let Some(port) = std::fs::read_to_string(&port_file)
+        while stand_in.port == 0 {
+            match std::fs::read_to_string(&port_file)
                 .ok()
                 .and_then(|p| p.trim().parse().ok())
             {
-                return StandIn { child, port };
+                Some(port) => stand_in.port = port,
+                None => {
+                    assert!(
+                        started.elapsed() < Duration::from_secs(10),
+                        "the stand-in API did not start"
+                    );
+                    std::thread::sleep(Duration::from_millis(50));
+                }
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "the stand-in API did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
         }
+        stand_in
     }
 }
 
