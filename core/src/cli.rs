@@ -72,6 +72,30 @@ pub fn run_main(
     code.into()
 }
 
+/// Where a command's SQL comes from (shared by pg-query and pg-validate).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SqlSource {
+    /// The SQL (the bash predecessor's flag).
+    #[arg(long, short = 'q', value_name = "SQL")]
+    pub query: Option<String>,
+    /// Read the SQL from FILE.
+    #[arg(long = "file", short = 'f', value_name = "FILE")]
+    pub file: Option<std::path::PathBuf>,
+    /// The SQL, or `-` for standard input.
+    #[arg(value_name = "SQL")]
+    pub sql: Option<String>,
+}
+
+impl SqlSource {
+    pub fn read(&self) -> Result<String, Error> {
+        read_sql(
+            self.query.as_deref(),
+            self.file.as_deref(),
+            self.sql.as_deref(),
+        )
+    }
+}
+
 /// The SQL a command was given: `--query SQL`, `-f FILE`, a positional
 /// argument, or standard input (`-`, or nothing when stdin is not a terminal).
 pub fn read_sql(

@@ -5,6 +5,7 @@
 use dev_postgres::sql::{classify, Rule, Verdict};
 use dev_postgres::Mode;
 use dev_postgres_testing::corpus::sql_corpus;
+use dev_postgres_testing::fuzz::Rng;
 use std::time::{Duration, Instant};
 
 /// Pieces that stress quoting, comments, nesting and the function tables.
@@ -54,20 +55,6 @@ const DICTIONARY: &[&str] = &[
     " BEGIN ",
     " END ",
 ];
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn mutate(rng: &mut Rng, seeds: &[String]) -> String {
     let mut chars: Vec<char> = seeds[rng.below(seeds.len())].chars().collect();

@@ -4,6 +4,7 @@
 //! `cargo test`; `DEV_POSTGRES_FUZZ_SECONDS` sets the long run's length.
 use dev_postgres::hook::{decide, Decision, HookRule};
 use dev_postgres_testing::corpus::text_cases;
+use dev_postgres_testing::fuzz::Rng;
 use dev_postgres_testing::repo_root;
 use std::time::{Duration, Instant};
 
@@ -58,19 +59,6 @@ const PIECES: &[&str] = &[
     "\\\n",
     "$X",
 ];
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn seeds() -> Vec<String> {
     let corpus = repo_root().join("tests/corpus/hook");

@@ -83,22 +83,33 @@ fn free_port() -> Result<u16, Error> {
         .map_err(|e| Error::Execution(format!("sandbox: no free port: {e}")))
 }
 
-fn psql(bin: &Path, port: u16, dir: &Path, database: &str, sql: &str) -> Result<String, Error> {
+/// psql on the sandbox's socket as `user`, running `script` (`-c SQL` or `-f FILE`).
+fn psql_as(
+    bin: &Path,
+    port: u16,
+    dir: &Path,
+    user: &str,
+    database: &str,
+    script: [&std::ffi::OsStr; 2],
+) -> Result<String, Error> {
     exec(
         "psql",
         server_command(&bin.join("psql"))
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(dir)
-            .args([
-                "-p",
-                &port.to_string(),
-                "-U",
-                "postgres",
-                "-d",
-                database,
-                "-c",
-                sql,
-            ]),
+            .args(["-p", &port.to_string(), "-U", user, "-d", database])
+            .args(script),
+    )
+}
+
+fn psql(bin: &Path, port: u16, dir: &Path, database: &str, sql: &str) -> Result<String, Error> {
+    psql_as(
+        bin,
+        port,
+        dir,
+        "postgres",
+        database,
+        ["-c".as_ref(), sql.as_ref()],
     )
 }
 
@@ -106,21 +117,13 @@ fn psql(bin: &Path, port: u16, dir: &Path, database: &str, sql: &str) -> Result<
 fn load(bin: &Path, port: u16, dir: &Path, sql: &str) -> Result<(), Error> {
     let file = dir.join("load.sql");
     std::fs::write(&file, sql).map_err(|e| Error::Execution(format!("sandbox: {e}")))?;
-    exec(
-        "loading the schema",
-        server_command(&bin.join("psql"))
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
-            .arg(dir)
-            .args([
-                "-p",
-                &port.to_string(),
-                "-U",
-                "sandbox_rw",
-                "-d",
-                DATABASE,
-                "-f",
-            ])
-            .arg(&file),
+    psql_as(
+        bin,
+        port,
+        dir,
+        "sandbox_rw",
+        DATABASE,
+        ["-f".as_ref(), file.as_os_str()],
     )?;
     let _ = std::fs::remove_file(&file);
     Ok(())

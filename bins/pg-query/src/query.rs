@@ -1,6 +1,6 @@
 use clap::Parser;
 use dev_postgres::audit::{self, AuditLog, Record};
-use dev_postgres::cli::{parse_args, read_sql, Outcome};
+use dev_postgres::cli::{parse_args, Outcome, SqlSource};
 use dev_postgres::config::{self, Config, ConnectParams};
 use dev_postgres::output::{Format, Printer};
 use dev_postgres::pg::{sqlstate, FetchLimits, PgError};
@@ -54,15 +54,8 @@ struct Args {
     /// The plan's format with --explain/--explain-analyze: text or json.
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     explain_format: String,
-    /// The SQL to run (the predecessor's flag).
-    #[arg(long, short = 'q', value_name = "SQL")]
-    query: Option<String>,
-    /// Read the SQL from FILE.
-    #[arg(long = "file", short = 'f', value_name = "FILE")]
-    file: Option<PathBuf>,
-    /// The SQL to run, or `-` for standard input.
-    #[arg(value_name = "SQL")]
-    sql: Option<String>,
+    #[command(flatten)]
+    source: SqlSource,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -83,11 +76,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
         return verify_log(&log_path);
     }
     let connection = config.connection(args.connection.as_deref())?.clone();
-    let sql = read_sql(
-        args.query.as_deref(),
-        args.file.as_deref(),
-        args.sql.as_deref(),
-    )?;
+    let sql = args.source.read()?;
     let limits = config.limits(&connection);
     let max_rows = args.max_rows.unwrap_or(limits.max_rows);
     let timeout = args.timeout.unwrap_or(limits.timeout_seconds);

@@ -82,17 +82,8 @@ fn every_blocked_case_is_refused_before_the_server_and_logged() {
 #[ignore = "needs the PostgreSQL server that scripts/test.sh starts"]
 fn the_read_only_session_holds_even_without_the_validator() {
     use dev_postgres::config::{ConnectParams, SslMode};
-    use dev_postgres::pg::{Column, FetchLimits, RowSink};
+    use dev_postgres::pg::{Discard, FetchLimits};
     use dev_postgres::session::Session;
-    struct Discard;
-    impl RowSink for Discard {
-        fn columns(&mut self, _: &[Column]) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn row(&mut self, _: &[Option<&str>]) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let server = server();
     let database = server.fixture_database("escapes");
     let params = ConnectParams {

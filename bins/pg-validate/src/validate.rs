@@ -1,5 +1,5 @@
 use clap::Parser;
-use dev_postgres::cli::{parse_args, read_sql, Outcome};
+use dev_postgres::cli::{parse_args, Outcome, SqlSource};
 use dev_postgres::config::Config;
 use dev_postgres::sql::classify;
 use dev_postgres::{Error, ExitCode, Mode};
@@ -33,15 +33,8 @@ struct Args {
     /// Print a JSON document instead of lines.
     #[arg(long)]
     json: bool,
-    /// The SQL to check (the predecessor's flag).
-    #[arg(long, short = 'q', value_name = "SQL")]
-    query: Option<String>,
-    /// Read the SQL from FILE.
-    #[arg(long = "file", short = 'f', value_name = "FILE")]
-    file: Option<PathBuf>,
-    /// The SQL to check, or `-` for standard input.
-    #[arg(value_name = "SQL")]
-    sql: Option<String>,
+    #[command(flatten)]
+    source: SqlSource,
 }
 
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome> {
@@ -56,11 +49,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
         }
         (None, None) => Mode::ReadOnly,
     };
-    let sql = read_sql(
-        args.query.as_deref(),
-        args.file.as_deref(),
-        args.sql.as_deref(),
-    )?;
+    let sql = args.source.read()?;
     let analysis = classify(&sql, mode);
     let code = analysis.exit_code(args.confirm);
     let mut out = std::io::stdout().lock();

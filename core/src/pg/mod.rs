@@ -44,6 +44,18 @@ pub trait RowSink {
     fn row(&mut self, values: &[Option<&str>]) -> std::io::Result<()>;
 }
 
+/// A sink that drops what it is given.
+pub struct Discard;
+
+impl RowSink for Discard {
+    fn columns(&mut self, _: &[Column]) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn row(&mut self, _: &[Option<&str>]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// How a statement ended.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StatementResult {
@@ -209,15 +221,6 @@ impl Client {
 
     /// Runs one of dev-postgres's own statements, discarding any rows.
     pub fn execute(&mut self, sql: &str) -> Result<StatementResult, PgError> {
-        struct Discard;
-        impl RowSink for Discard {
-            fn columns(&mut self, _: &[Column]) -> std::io::Result<()> {
-                Ok(())
-            }
-            fn row(&mut self, _: &[Option<&str>]) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         self.run(
             sql,
             FetchLimits {

@@ -3,6 +3,7 @@
 //! throwaway PostgreSQL server that `scripts/test.sh` starts.
 pub mod cmd;
 pub mod corpus;
+pub mod fuzz;
 pub mod server;
 
 use std::path::PathBuf;
