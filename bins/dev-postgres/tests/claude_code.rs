@@ -62,6 +62,10 @@ fn claude_binary() -> PathBuf {
 
 /// Runs `claude -p "run: COMMAND"` and returns the final result text.
 fn run(project: &Path, home: &Path, port: u16, command: &str) -> String {
+    run_with(project, home, port, command, &[])
+}
+
+fn run_with(project: &Path, home: &Path, port: u16, command: &str, extra: &[&str]) -> String {
     let out = Cmd::new(claude_binary())
         .current_dir(project)
         .env("HOME", home)
@@ -77,6 +81,7 @@ fn run(project: &Path, home: &Path, port: u16, command: &str) -> String {
             "--output-format",
             "json",
         ])
+        .args(extra)
         .run();
     let line = out
         .stdout
@@ -160,6 +165,72 @@ fn the_real_client_runs_the_installed_hook() {
         schema.starts_with("TOOL_RESULT is_error=False") && schema.contains("warehouse"),
         "{schema}"
     );
+    drop(api);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// A home whose Claude Code trusts `project`.
+fn trusting_home(root: &Path, project: &Path) -> PathBuf {
+    let home = root.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let trust = json!({"hasCompletedOnboarding": true, "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true}}});
+    std::fs::write(home.join(".claude.json"), trust.to_string()).unwrap();
+    home
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the Claude Code client from npm (scripts/test.sh installs it)"]
+fn the_plugin_layout_loads_the_hook_and_puts_the_binaries_on_path() {
+    let root = std::env::temp_dir().join(format!("dev-postgres-plugin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    // The plugin as scripts/build-plugin.sh leaves it: the repository's
+    // plugin files, and the built binaries in bin/.
+    let plugin = root.join("plugin");
+    let repo = repo_root();
+    copy_dir(&repo.join(".claude-plugin"), &plugin.join(".claude-plugin"));
+    copy_dir(&repo.join("hooks"), &plugin.join("hooks"));
+    copy_dir(
+        &repo.join("skill/dev-postgres"),
+        &plugin.join("skills/dev-postgres"),
+    );
+    let binaries = Path::new(DEV_POSTGRES).parent().unwrap();
+    std::fs::create_dir_all(plugin.join("bin")).unwrap();
+    for binary in ["pg-hook", "pg-query", "pg-schema", "pg-validate"] {
+        std::fs::copy(binaries.join(binary), plugin.join("bin").join(binary)).unwrap();
+    }
+    let project = root.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let project = project.canonicalize().unwrap();
+    let home = trusting_home(&root, &project);
+    let api = StandIn::start(&root);
+    let plugin_dir = plugin.to_string_lossy().to_string();
+    let extra = ["--plugin-dir", plugin_dir.as_str()];
+    let blocked = run_with(&project, &home, api.port, "psql -c 'select 1'", &extra);
+    assert!(
+        blocked.starts_with("TOOL_RESULT is_error=True") && blocked.contains("pg-hook blocked"),
+        "{blocked}"
+    );
+    let on_path = run_with(
+        &project,
+        &home,
+        api.port,
+        "pg-validate 'DELETE FROM t'",
+        &extra,
+    );
+    assert!(on_path.contains("[write-statement]"), "{on_path}");
     drop(api);
     std::fs::remove_dir_all(&root).unwrap();
 }
