@@ -47,6 +47,8 @@ start)
         --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     rm -f "$dir/pwfile"
+    # certuser authenticates with its TLS client certificate only.
+    as_postgres sed -i '1i hostssl all certuser 127.0.0.1/32 cert' "$dir/data/pg_hba.conf"
     # TLS: a throwaway CA, and a server certificate for the name "localhost"
     # only (so verify-full to 127.0.0.1 must fail while verify-ca passes).
     tls="$dir/tls"
@@ -60,8 +62,17 @@ start)
         -days 2 -extfile "$tls/san.ext" -out "$tls/server.crt" >/dev/null 2>&1
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=some other CA" \
         -keyout "$tls/other.key" -out "$tls/other-ca.crt" >/dev/null 2>&1
+    # A client certificate for the role certuser, which must log in with it.
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=certuser" \
+        -keyout "$tls/client.key" -out "$tls/client.csr" >/dev/null 2>&1
+    printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' > "$tls/client.ext"
+    openssl x509 -req -in "$tls/client.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial \
+        -days 2 -extfile "$tls/client.ext" -out "$tls/client.crt" >/dev/null 2>&1
     chmod 600 "$tls"/*.key
     as_root chown -R postgres "$tls"
+    # The test process reads the client key (as root or the invoking user).
+    as_root cp "$tls/client.key" "$dir/client.key"
+    as_root chown "$(id -u)" "$dir/client.key"
     chmod 755 "$tls"
     chmod 644 "$tls"/*.crt
 
@@ -74,6 +85,8 @@ start)
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
         -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200 -c max_prepared_transactions=10 -c ssl=on -c ssl_cert_file=$tls/server.crt -c ssl_key_file=$tls/server.key" >&2 \
         || { cat "$dir/server.log" >&2; exit 1; }
+    as_postgres "$bin/psql" -X -q -h "$dir" -p "$port" -U postgres -d postgres \
+        -c "CREATE ROLE certuser LOGIN" -c "ALTER SYSTEM SET ssl_ca_file = '$tls/ca.crt'" -c "SELECT pg_reload_conf()" >/dev/null
 
     # PgBouncer in transaction mode in front of the server.
     bouncer_port=$(free_port $((port + 100)))
@@ -103,6 +116,7 @@ INI
     echo "export DEV_POSTGRES_TEST_BIN=$bin"
     echo "export DEV_POSTGRES_TEST_DIR=$dir"
     echo "export DEV_POSTGRES_TEST_TLS=$tls"
+    echo "export DEV_POSTGRES_TEST_CLIENT_KEY=$dir/client.key"
     echo "export DEV_POSTGRES_TEST_PGBOUNCER_PORT=$bouncer_port"
     ;;
 stop)

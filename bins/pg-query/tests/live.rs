@@ -824,3 +824,52 @@ fn explain_plans_and_explain_analyze_runs_only_reads() {
         .get(0);
     assert_eq!(n, 1, "nothing was deleted");
 }
+
+#[test]
+#[ignore = "needs the PostgreSQL server that scripts/test.sh starts"]
+fn client_certificates_authenticate() {
+    let server = server();
+    let tls = std::env::var("DEV_POSTGRES_TEST_TLS").unwrap();
+    let key = std::env::var("DEV_POSTGRES_TEST_CLIENT_KEY").unwrap();
+    let connection = |with_cert: bool| {
+        let mut c = json!({"database": "postgres", "user": "certuser", "host": "localhost", "port": server.port,
+                           "sslmode": "verify-full", "sslrootcert": format!("{tls}/ca.crt")});
+        if with_cert {
+            c["sslcert"] = json!(format!("{tls}/client.crt"));
+            c["sslkey"] = json!(key);
+        }
+        c
+    };
+    let project = Project::new(&server, json!({}));
+    project.write_config(
+        &json!({"connections": {"cert": connection(true), "nocert": connection(false)}}),
+    );
+    project
+        .cmd(PG_QUERY)
+        .env_remove("PGPASSWORD")
+        .args([
+            "-c",
+            "cert",
+            "--format",
+            "csv",
+            "SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        ])
+        .run()
+        .status(0)
+        .stdout_is("current_user,ssl\r\ncertuser,t\r\n");
+    project
+        .cmd(PG_QUERY)
+        .env_remove("PGPASSWORD")
+        .args(["-c", "nocert", "SELECT 1"])
+        .run()
+        .status(4);
+    let mut half = connection(true);
+    half.as_object_mut().unwrap().remove("sslkey");
+    project.write_config(&json!({"connections": {"half": half}}));
+    project
+        .cmd(PG_QUERY)
+        .args(["-c", "half", "SELECT 1"])
+        .run()
+        .status(4)
+        .stderr_has("sslcert and sslkey go together");
+}
