@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+. scripts/lib.sh
 runs=${BENCH_RUNS:-100}
 
 cluster=$(mktemp -d /tmp/dev-postgres-bench.XXXXXX)
@@ -25,15 +26,6 @@ export PGPASSWORD=$DEV_POSTGRES_TEST_PASSWORD
 conninfo="host=127.0.0.1 port=$DEV_POSTGRES_TEST_PORT user=postgres dbname=postgres sslmode=disable"
 cd "$project"
 
-seconds() { date +%s.%N; }
-time_loop() { # time_loop N command...
-    local n=$1; shift
-    local start end
-    start=$(seconds)
-    for _ in $(seq "$n"); do "$@" >/dev/null; done
-    end=$(seconds)
-    echo "$end - $start" | bc -l
-}
 
 "$psql" -X -d "$conninfo" -c 'SELECT 1' >/dev/null
 "$query" 'SELECT 1' >/dev/null

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+. scripts/lib.sh
 runs=${BENCH_RUNS:-5}
 
 cluster=$(mktemp -d /tmp/dev-postgres-bench.XXXXXX)
@@ -34,18 +35,9 @@ JSON
 chmod 600 "$project/.dev-postgres.json"
 cd "$project"
 
-seconds() { date +%s.%N; }
-time_loop() {
-    local n=$1; shift
-    local start end
-    start=$(seconds)
-    for _ in $(seq "$n"); do "$@" >/dev/null; done
-    end=$(seconds)
-    echo "($end - $start) / $n" | bc -l
-}
 "$DEV_POSTGRES_TEST_BIN/pg_dump" --schema-only -d "$conninfo dbname=wide" >/dev/null
 "$root/target/release/pg-schema" overview --budget 100000000 >/dev/null
-dump=$(time_loop "$runs" "$DEV_POSTGRES_TEST_BIN/pg_dump" --schema-only -d "$conninfo dbname=wide")
-overview=$(time_loop "$runs" "$root/target/release/pg-schema" overview --budget 100000000)
+dump=$(echo "$(time_loop "$runs" "$DEV_POSTGRES_TEST_BIN/pg_dump" --schema-only -d "$conninfo dbname=wide") / $runs" | bc -l)
+overview=$(echo "$(time_loop "$runs" "$root/target/release/pg-schema" overview --budget 100000000) / $runs" | bc -l)
 printf 'overview of 1000 tables: pg_dump --schema-only %.3f s, pg-schema overview %.3f s, ratio %.2f (target <= 0.50)\n' \
     "$dump" "$overview" "$(echo "$overview / $dump" | bc -l)"

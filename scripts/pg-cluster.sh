@@ -8,7 +8,7 @@ set -euo pipefail
 action=${1:?usage: pg-cluster.sh start|stop DIR}
 dir=${2:?usage: pg-cluster.sh start|stop DIR}
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 pg_bin() {
     local candidate

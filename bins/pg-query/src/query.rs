@@ -5,7 +5,7 @@ use dev_postgres::config::{self, Config, ConnectParams};
 use dev_postgres::output::{Format, Printer};
 use dev_postgres::pg::{sqlstate, FetchLimits, PgError};
 use dev_postgres::session::Session;
-use dev_postgres::sql::{classify, Analysis, Rule, Verdict};
+use dev_postgres::sql::{classify, Analysis, Rule, StatementClass, Verdict};
 use dev_postgres::{Error, ExitCode, Mode};
 use std::ffi::OsString;
 use std::io::Write;
@@ -256,21 +256,10 @@ fn judge(analysis: &Analysis, confirmed: bool) -> (ExitCode, Option<Rule>) {
     if code == ExitCode::Blocked {
         return (code, primary);
     }
-    let transaction = analysis.statements.iter().any(|s| {
-        matches!(
-            s.kind,
-            "begin"
-                | "start-transaction"
-                | "commit"
-                | "rollback"
-                | "savepoint"
-                | "release-savepoint"
-                | "rollback-to-savepoint"
-                | "prepare-transaction"
-                | "commit-prepared"
-                | "rollback-prepared"
-        )
-    });
+    let transaction = analysis
+        .statements
+        .iter()
+        .any(|s| s.class == Some(StatementClass::Transaction));
     if transaction {
         return (ExitCode::Blocked, Some(Rule::TransactionControl));
     }

@@ -158,14 +158,11 @@ impl Shell {
     }
 
     fn evaluate(&mut self, node: Node<'_>, src: &str) -> Word {
-        let variables = self.variables.clone();
-        let root = self.root.clone();
-        let written = self.written.clone();
-        let substitution =
-            move |n: Node<'_>| substitution_output(n, src, &variables, &root, &written);
+        let variables = &self.variables;
+        let substitution = |n: Node<'_>| substitution_output(n, src, variables);
         let evaluator = Evaluator {
             source: src,
-            variables: &self.variables,
+            variables,
             substitution: &substitution,
         };
         let word = evaluator.word(node);
@@ -1069,14 +1066,7 @@ fn first_commands(node: Node<'_>) -> Vec<Node<'_>> {
 }
 
 /// What `$(…)` prints, when it is `echo`, `printf`, or a lookup of a program's path.
-fn substitution_output(
-    node: Node<'_>,
-    src: &str,
-    variables: &Variables,
-    root: &Path,
-    written: &HashMap<PathBuf, String>,
-) -> Option<String> {
-    let _ = written;
+fn substitution_output(node: Node<'_>, src: &str, variables: &Variables) -> Option<String> {
     let command = node.named_child(0)?;
     if command.kind() != "command" || node.named_child_count() != 1 {
         return None;
@@ -1101,7 +1091,6 @@ fn substitution_output(
         .collect();
     let name = programs::normalize(&words.first()?.basename()?);
     let args: Vec<Option<String>> = words[1..].iter().map(Word::value).collect();
-    let _ = root;
     match name.as_str() {
         "echo" => join_echo(&args).map(|s| s.trim_end_matches('\n').to_string()),
         "printf" => printf(args.first()?.as_deref()?, &args[1..]),

@@ -230,6 +230,7 @@ fn whole_input(
     let (start, end) = trim_statement(sql, 0, sql.len());
     Statement {
         kind,
+        class: None,
         start: start.min(offset),
         end: end.max(start.min(offset)),
         findings: vec![Finding {
@@ -251,6 +252,7 @@ fn judge_statement(
     let Some(node) = node.and_then(|n| n.node.as_ref()) else {
         return Statement {
             kind: "empty",
+            class: None,
             start,
             end,
             findings: vec![Finding {
@@ -288,6 +290,7 @@ fn judge_statement(
     walk_enum(&mut inspector, node);
     Statement {
         kind,
+        class: Some(class),
         start,
         end,
         findings: inspector.findings,

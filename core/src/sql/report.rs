@@ -1,5 +1,6 @@
 //! What classification returns, and how it is shown to people and programs.
 
+use super::classify::StatementClass;
 use super::rules::{Rule, Verdict};
 use crate::exit::ExitCode;
 use crate::mode::Mode;
@@ -21,6 +22,8 @@ pub struct Finding {
 pub struct Statement {
     /// The statement's kind, kebab-case (`select`, `delete`, `create-table`, …).
     pub kind: &'static str,
+    /// Its class for the per-mode decision (None for input that did not parse).
+    pub class: Option<StatementClass>,
     /// Byte range of the statement's text in the input (no trailing `;`).
     pub start: usize,
     pub end: usize,
