@@ -1,10 +1,10 @@
 //! `dev-postgres doctor`: checks that the setup really is safe, each finding
 //! with what to do about it.
 
-use dev_postgres::audit::{self, AuditLog};
-use dev_postgres::config::{self, Config};
-use dev_postgres::session::Session;
-use dev_postgres::Mode;
+use devpg_db::audit::{self, AuditLog};
+use devpg_policy::config::{self, Config};
+use devpg_db::session::Session;
+use devpg_policy::Mode;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};

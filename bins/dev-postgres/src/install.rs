@@ -3,7 +3,7 @@
 //! create the config from the example, ignore the config and the log in git
 //! — and record every change in a manifest so uninstall reverses exactly that.
 
-use dev_postgres::Error;
+use devpg_policy::Error;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 

@@ -5,8 +5,8 @@ mod install;
 mod sandbox;
 
 use clap::{Parser, Subcommand};
-use dev_postgres::cli::{parse_args, Outcome};
-use dev_postgres::{Error, ExitCode};
+use devpg_cli::{parse_args, Outcome};
+use devpg_policy::{Error, ExitCode};
 use std::path::PathBuf;
 
 /// Set up dev-postgres for Claude Code and check that it is safe.
@@ -60,7 +60,7 @@ enum Commands {
 }
 
 fn main() -> std::process::ExitCode {
-    dev_postgres::cli::run_main("dev-postgres", ExitCode::Execution, run)
+    devpg_cli::run_main("dev-postgres", ExitCode::Execution, run)
 }
 
 fn run() -> Result<ExitCode, Outcome> {

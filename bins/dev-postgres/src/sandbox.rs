@@ -8,8 +8,8 @@
 //! 127.0.0.1 and its own socket folder only): it is throwaway and holds no
 //! real data, so there is no secret to keep.
 
-use dev_postgres::config::{self, Config};
-use dev_postgres::Error;
+use devpg_policy::config::{self, Config};
+use devpg_policy::Error;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;

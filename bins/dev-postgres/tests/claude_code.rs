@@ -3,8 +3,8 @@
 //! its API (tests/claude/stand_in_api.py), in a project set up by
 //! `dev-postgres install`: the installed hook receives the client's real
 //! PreToolUse payloads. scripts/test.sh installs the client with npm.
-use dev_postgres_testing::cmd::Cmd;
-use dev_postgres_testing::repo_root;
+use devpg_testing::cmd::Cmd;
+use devpg_testing::repo_root;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};

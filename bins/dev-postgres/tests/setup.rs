@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! dev-postgres install / uninstall / doctor / sandbox, as a user runs them.
-use dev_postgres_testing::cmd::Cmd;
-use dev_postgres_testing::server::{Project, TestServer};
+use devpg_testing::cmd::Cmd;
+use devpg_testing::server::{Project, TestServer};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 

@@ -3,8 +3,8 @@
 //! spawn, same stdin) in the same run. Target: ≤ 1.5×.
 //! Run: `cargo bench -p pg-hook --bench startup`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-use dev_postgres_testing::corpus::text_cases;
-use dev_postgres_testing::repo_root;
+use devpg_testing::corpus::text_cases;
+use devpg_testing::repo_root;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

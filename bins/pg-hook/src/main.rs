@@ -3,7 +3,7 @@
 //! Exit 0 with a JSON `ask`: the human decides. Exit 2: blocked, the reason
 //! on stderr. A panic is caught and blocks: it must never become exit 101.
 
-use dev_postgres::hook::{decide, Decision, HookRule, Problem, MAX_INPUT_BYTES};
+use devpg_policy::hook::{decide, Decision, HookRule, Problem, MAX_INPUT_BYTES};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 

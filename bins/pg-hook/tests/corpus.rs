@@ -1,9 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! pg-hook over its corpus, fed exact bytes as Claude Code sends them: the
 //! folder is the verdict (block, allow, ask, malformed).
-use dev_postgres_testing::cmd::{Cmd, Output};
-use dev_postgres_testing::corpus::text_cases;
-use dev_postgres_testing::repo_root;
+use devpg_testing::cmd::{Cmd, Output};
+use devpg_testing::corpus::text_cases;
+use devpg_testing::repo_root;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 

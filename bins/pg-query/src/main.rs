@@ -4,7 +4,7 @@
 mod query;
 
 fn main() -> std::process::ExitCode {
-    dev_postgres::cli::run_main("pg-query", dev_postgres::ExitCode::Execution, || {
+    devpg_cli::run_main("pg-query", devpg_policy::ExitCode::Execution, || {
         query::run(std::env::args_os())
     })
 }

@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! pg-query's usage and configuration errors: no server needed.
-use dev_postgres_testing::cmd::Cmd;
+use devpg_testing::cmd::Cmd;
 
 const PG_QUERY: &str = env!("CARGO_BIN_EXE_pg-query");
 

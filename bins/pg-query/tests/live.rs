@@ -2,8 +2,8 @@
 //! pg-query against the real PostgreSQL that scripts/test.sh starts,
 //! connected as the tables' owner (a superuser: the worst case, where only
 //! pg-query stands between the agent and the data).
-use dev_postgres_testing::corpus::sql_corpus;
-use dev_postgres_testing::server::{Project, TestServer};
+use devpg_testing::corpus::sql_corpus;
+use devpg_testing::server::{Project, TestServer};
 use serde_json::json;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -47,7 +47,7 @@ fn every_blocked_case_is_refused_before_the_server_and_logged() {
     let before = fingerprint(&server, &database);
     let mut refused = 0;
     for case in sql_corpus() {
-        if case.expected_for(dev_postgres::Mode::ReadOnly) == "allowed" {
+        if case.expected_for(devpg_policy::Mode::ReadOnly) == "allowed" {
             continue;
         }
         let out = project
@@ -81,19 +81,19 @@ fn every_blocked_case_is_refused_before_the_server_and_logged() {
 #[test]
 #[ignore = "needs the PostgreSQL server that scripts/test.sh starts"]
 fn the_read_only_session_holds_even_without_the_validator() {
-    use dev_postgres::config::{ConnectParams, SslMode};
-    use dev_postgres::pg::{Discard, FetchLimits};
-    use dev_postgres::session::Session;
+    use devpg_policy::config::{ConnectParams, SslMode};
+    use devpg_db::pg::{Discard, FetchLimits};
+    use devpg_db::session::Session;
     let server = server();
     let database = server.fixture_database("escapes");
     let params = ConnectParams {
         name: "ro".into(),
-        mode: dev_postgres::Mode::ReadOnly,
+        mode: devpg_policy::Mode::ReadOnly,
         host: server.host.clone(),
         port: server.port,
         database: database.clone(),
         user: server.user.clone(),
-        password: Some(dev_postgres::config::Secret::new(server.password.clone())),
+        password: Some(devpg_policy::config::Secret::new(server.password.clone())),
         sslmode: SslMode::Disable,
         sslrootcert: None,
         sslcert: None,

@@ -1,10 +1,10 @@
 use clap::Parser;
-use dev_postgres::cli::{parse_args, Outcome};
-use dev_postgres::config::{self, Config};
-use dev_postgres::schema::{self, Action, SchemaFormat, ACTIONS, NAMES_QUERY};
-use dev_postgres::session::Session;
-use dev_postgres::text::closest;
-use dev_postgres::{Error, ExitCode, Mode};
+use devpg_cli::{parse_args, Outcome};
+use devpg_policy::config::{self, Config};
+use devpg_db::schema::{self, Action, SchemaFormat, ACTIONS, NAMES_QUERY};
+use devpg_db::session::Session;
+use devpg_policy::text::closest;
+use devpg_policy::{Error, ExitCode, Mode};
 use serde_json::{json, Value};
 use std::ffi::OsString;
 use std::io::Write;
@@ -193,7 +193,7 @@ fn catalog(
     }
     let scope = schema::scope_param(&schemas);
     let execution =
-        |e: dev_postgres::pg::PgError| Error::Execution(format!("{}: {e}", connection.name));
+        |e: devpg_db::pg::PgError| Error::Execution(format!("{}: {e}", connection.name));
     let mut session = Session::open_as(&params, Mode::ReadOnly, home.as_deref(), args.timeout)
         .map_err(execution)?;
     let sql = schema::query(action).ok_or_else(|| Error::usage("this action reads no database"))?;

@@ -4,7 +4,7 @@
 mod explore;
 
 fn main() -> std::process::ExitCode {
-    dev_postgres::cli::run_main("pg-schema", dev_postgres::ExitCode::Execution, || {
+    devpg_cli::run_main("pg-schema", devpg_policy::ExitCode::Execution, || {
         explore::run(std::env::args_os())
     })
 }

@@ -2,7 +2,7 @@
 //! pg-schema against the real PostgreSQL of scripts/test.sh, on a fixture with
 //! several schemas, partitioned tables, views, materialized views, enums,
 //! composite foreign keys, RLS, comments, generated and identity columns.
-use dev_postgres_testing::server::{Project, TestServer};
+use devpg_testing::server::{Project, TestServer};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 

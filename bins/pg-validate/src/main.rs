@@ -4,7 +4,7 @@
 mod validate;
 
 fn main() -> std::process::ExitCode {
-    dev_postgres::cli::run_main("pg-validate", dev_postgres::ExitCode::Blocked, || {
+    devpg_cli::run_main("pg-validate", devpg_policy::ExitCode::Blocked, || {
         validate::run(std::env::args_os())
     })
 }

@@ -1,8 +1,8 @@
 use clap::Parser;
-use dev_postgres::cli::{parse_args, Outcome, SqlSource};
-use dev_postgres::config::Config;
-use dev_postgres::sql::classify;
-use dev_postgres::{Error, ExitCode, Mode};
+use devpg_cli::{parse_args, Outcome, SqlSource};
+use devpg_policy::config::Config;
+use devpg_policy::sql::classify;
+use devpg_policy::{Error, ExitCode, Mode};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! pg-validate as users and agents run it.
-use dev_postgres::Mode;
-use dev_postgres_testing::cmd::Cmd;
-use dev_postgres_testing::corpus::sql_corpus;
+use devpg_policy::Mode;
+use devpg_testing::cmd::Cmd;
+use devpg_testing::corpus::sql_corpus;
 
 fn validate() -> Cmd {
     Cmd::new(env!("CARGO_BIN_EXE_pg-validate"))

@@ -7,7 +7,7 @@
 //! is one case; `#` lines are notes; a case spanning lines stands between a
 //! `<<<` line and a `>>>` line.
 
-use dev_postgres::Mode;
+use devpg_policy::Mode;
 use std::path::{Path, PathBuf};
 
 /// One corpus case and its expected verdict per mode.

@@ -1,8 +1,8 @@
 //! Classification throughput: a ≥100 KB file of mixed statements, parse
 //! included, on one thread. Target: ≥ 20,000 statements/s.
 //! Run: `cargo bench -p dev-postgres-core --bench classify`.
-use dev_postgres::sql::classify;
-use dev_postgres::Mode;
+use devpg_policy::sql::classify;
+use devpg_policy::Mode;
 use std::time::Instant;
 
 const MIX: &[&str] = &[

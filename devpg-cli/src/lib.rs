@@ -1,8 +1,8 @@
 //! What every binary's `main` shares: argument parsing that never lets clap
 //! choose an exit code, one-line errors, and panics that never escape as 101.
 
-use crate::error::Error;
-use crate::exit::ExitCode;
+use devpg_policy::error::Error;
+use devpg_policy::exit::ExitCode;
 use std::ffi::OsString;
 use std::io::Write;
 use std::io::{IsTerminal, Read};

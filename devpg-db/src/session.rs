@@ -8,8 +8,8 @@
 //! nothing in the user's SQL can lift read-only. A read-only run always ends
 //! in ROLLBACK; a write run commits only when every statement succeeded.
 
-use crate::config::ConnectParams;
-use crate::mode::Mode;
+use devpg_policy::config::ConnectParams;
+use devpg_policy::mode::Mode;
 use crate::pg::{CancelToken, Client, FetchLimits, PgError, RowSink, StatementResult};
 use postgres_protocol::escape::escape_identifier;
 use std::path::Path;

@@ -2,10 +2,10 @@
 //! Property tests for pg-hook's input reading and shell analysis, over
 //! mutated corpus commands and mutated raw JSON. A quick run is part of every
 //! `cargo test`; `DEV_POSTGRES_FUZZ_SECONDS` sets the long run's length.
-use dev_postgres::hook::{decide, Decision, HookRule};
-use dev_postgres_testing::corpus::text_cases;
-use dev_postgres_testing::fuzz::Rng;
-use dev_postgres_testing::repo_root;
+use devpg_policy::hook::{decide, Decision, HookRule};
+use devpg_testing::corpus::text_cases;
+use devpg_testing::fuzz::Rng;
+use devpg_testing::repo_root;
 use std::time::{Duration, Instant};
 
 const PIECES: &[&str] = &[
@@ -108,7 +108,7 @@ fn call(command: &str) -> Vec<u8> {
 fn check_command(command: &str) {
     let decision = std::panic::catch_unwind(|| decide(&call(command)))
         .unwrap_or_else(|_| panic!("decide panicked on {command:?}"));
-    if dev_postgres::hook::programs::find_uri(command).is_some() {
+    if devpg_policy::hook::programs::find_uri(command).is_some() {
         assert!(
             matches!(decision, Decision::Block(_)),
             "URI allowed: {command:?}"
@@ -120,7 +120,7 @@ fn check_command(command: &str) {
 fn check_bytes(bytes: &[u8]) {
     let decision = std::panic::catch_unwind(|| decide(bytes))
         .unwrap_or_else(|_| panic!("decide panicked on {:?}", String::from_utf8_lossy(bytes)));
-    if dev_postgres::hook::parse_input(bytes).is_err() {
+    if devpg_policy::hook::parse_input(bytes).is_err() {
         assert!(
             matches!(&decision, Decision::Block(p) if p.rule == HookRule::MalformedInput),
             "malformed input not blocked: {:?}",

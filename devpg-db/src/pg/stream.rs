@@ -2,7 +2,7 @@
 
 use super::error::PgError;
 use super::tls::client_config;
-use crate::config::{ConnectParams, SslMode};
+use devpg_policy::config::{ConnectParams, SslMode};
 use bytes::BytesMut;
 use postgres_protocol::message::frontend;
 use rustls::pki_types::ServerName;

@@ -3,7 +3,7 @@
 //! `require`, which then verifies like `verify-ca`); `verify-ca` checks the
 //! chain; `verify-full` also checks the host name.
 
-use crate::config::{ConnectParams, SslMode};
+use devpg_policy::config::{ConnectParams, SslMode};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::pem::PemObject;

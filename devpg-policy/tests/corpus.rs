@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The SQL corpus: every case, in every mode, gets the verdict its folder names.
-use dev_postgres::sql::classify;
-use dev_postgres::Mode;
-use dev_postgres_testing::corpus::sql_corpus as corpus;
+use devpg_policy::sql::classify;
+use devpg_policy::Mode;
+use devpg_testing::corpus::sql_corpus as corpus;
 
 #[test]
 fn every_case_gets_the_verdict_its_folder_names() {

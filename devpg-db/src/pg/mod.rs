@@ -17,7 +17,7 @@ mod tls;
 pub use error::{sqlstate, DbError, PgError};
 pub use stream::CancelToken;
 
-use crate::config::{ConnectParams, SslMode};
+use devpg_policy::config::{ConnectParams, SslMode};
 use bytes::{Buf, BytesMut};
 use fallible_iterator::FallibleIterator;
 use postgres_protocol::authentication::sasl::{ChannelBinding, ScramSha256};

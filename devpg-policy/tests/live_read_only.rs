@@ -2,10 +2,10 @@
 //! The allow-list never disagrees with the server: every statement the corpus
 //! allows on a read-only connection runs inside BEGIN READ ONLY on a real
 //! PostgreSQL, sent one statement at a time over the extended protocol.
-use dev_postgres::sql::classify;
-use dev_postgres::Mode;
-use dev_postgres_testing::corpus::sql_corpus;
-use dev_postgres_testing::server::TestServer;
+use devpg_policy::sql::classify;
+use devpg_policy::Mode;
+use devpg_testing::corpus::sql_corpus;
+use devpg_testing::server::TestServer;
 
 #[test]
 #[ignore = "needs the PostgreSQL server that scripts/test.sh starts"]

@@ -5,7 +5,7 @@
 //! with one `write` to a file opened with O_APPEND, under an exclusive lock on
 //! a separate lock file (the log itself is renamed on rotation), created 0600.
 
-use crate::error::Error;
+use devpg_policy::error::Error;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};

@@ -2,10 +2,10 @@
 //! Property tests over mutated corpus cases. A quick deterministic run is part
 //! of every `cargo test`; the long run (`DEV_POSTGRES_FUZZ_SECONDS`, default
 //! 120) is `#[ignore]`d and run by scripts/test.sh and by hand.
-use dev_postgres::sql::{classify, Rule, Verdict};
-use dev_postgres::Mode;
-use dev_postgres_testing::corpus::sql_corpus;
-use dev_postgres_testing::fuzz::Rng;
+use devpg_policy::sql::{classify, Rule, Verdict};
+use devpg_policy::Mode;
+use devpg_testing::corpus::sql_corpus;
+use devpg_testing::fuzz::Rng;
 use std::time::{Duration, Instant};
 
 /// Pieces that stress quoting, comments, nesting and the function tables.
@@ -116,7 +116,7 @@ fn check(sql: &str) -> Result<(), String> {
             rw.verdict()
         ));
     }
-    let unparsed = |a: &dev_postgres::sql::Analysis| {
+    let unparsed = |a: &devpg_policy::sql::Analysis| {
         a.statements
             .iter()
             .any(|s| s.findings.iter().any(|f| f.rule == Rule::ParseError))

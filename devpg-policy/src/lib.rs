@@ -1,0 +1,20 @@
+//! dev-postgres policy: everything that decides what the agent may do, with
+//! no network and no database driver (pg-hook links only this crate).
+//!
+//! SQL classification on PostgreSQL's own grammar ([`sql`]), the hook's shell
+//! analysis ([`hook`]), configuration ([`config`]), connection modes
+//! ([`Mode`]), the one error type ([`Error`]) and the one mapping from
+//! verdicts and errors to exit codes ([`exit`]).
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod error;
+pub mod exit;
+pub mod hook;
+pub mod mode;
+pub mod sql;
+pub mod text;
+
+pub use error::Error;
+pub use exit::ExitCode;
+pub use mode::Mode;
