@@ -4,6 +4,7 @@
 //! that names the key, its place and the closest valid key — a typo must
 //! never leave a connection writable.
 
+pub mod paths;
 mod libpq;
 mod secret;
 
