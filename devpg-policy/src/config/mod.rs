@@ -4,8 +4,8 @@
 //! that names the key, its place and the closest valid key — a typo must
 //! never leave a connection writable.
 
-pub mod paths;
 mod libpq;
+pub mod paths;
 mod secret;
 
 pub use libpq::{resolve, ConnectParams, SslMode};
@@ -37,7 +37,7 @@ const SECURITY_KEYS: &[&str] = &[
     "query_timeout_seconds",
     "require_confirmation_for_destructive",
 ];
-const HOOK_KEYS: &[&str] = &["confirm", "mcp_mode", "mcp_servers"];
+const HOOK_KEYS: &[&str] = &["allow", "confirm", "mcp_mode", "mcp_servers"];
 const CONNECTION_KEYS: &[&str] = &[
     "application_name",
     "connect_timeout",
@@ -116,6 +116,9 @@ pub struct HookSettings {
     pub mcp_servers: Vec<String>,
     /// The mode MCP database tools are judged in.
     pub mcp_mode: Mode,
+    /// Commands a human allowed despite a mention the hook cannot prove
+    /// harmless: an exact command, or a prefix when it ends in `*`.
+    pub allow: Vec<String>,
 }
 
 impl Default for HookSettings {
@@ -123,11 +126,21 @@ impl Default for HookSettings {
         HookSettings {
             confirm: ConfirmDecision::Ask,
             mcp_servers: [
-                "postgres", "pg", "sql", "db", "database", "supabase", "neon",
+                "database",
+                "db",
+                "dbhub",
+                "neon",
+                "pg",
+                "postgres",
+                "postgresql",
+                "sql",
+                "supabase",
+                "toolbox",
             ]
             .map(String::from)
             .to_vec(),
             mcp_mode: Mode::ReadOnly,
+            allow: Vec::new(),
         }
     }
 }
@@ -298,6 +311,7 @@ impl Config {
                             .map_err(|e: String| err(&place, e))?
                     }
                     "mcp_servers" => self.hook.mcp_servers = strings(value, &place, origin)?,
+                    "allow" => self.hook.allow = strings(value, &place, origin)?,
                     _ => {}
                 }
             }

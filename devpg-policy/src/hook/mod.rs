@@ -5,7 +5,9 @@
 //! block (Claude Code lets a command run when a hook crashes or exits with
 //! anything but 2).
 
+pub mod data;
 mod input;
+pub mod mention;
 pub mod programs;
 pub mod rules;
 pub mod shell;

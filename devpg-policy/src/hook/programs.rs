@@ -121,6 +121,7 @@ pub static WRAPPERS: &[Wrapper] = &[
             1,
         )
     },
+    wrapper("gosu", &[], 1),
     wrapper(
         "ionice",
         &["--class", "--classdata", "-c", "-n", "-p", "-u"],
@@ -169,6 +170,7 @@ pub static WRAPPERS: &[Wrapper] = &[
         ],
         0,
     ),
+    wrapper("su-exec", &[], 1),
     wrapper(
         "sudo",
         &[
@@ -282,7 +284,7 @@ pub fn wrapper_named(name: &str) -> Option<&'static Wrapper> {
     WRAPPERS
         .binary_search_by(|w| w.name.cmp(name))
         .ok()
-        .map(|i| &WRAPPERS[i])
+        .and_then(|i| WRAPPERS.get(i))
 }
 
 /// Shells whose `-c` string, script operand or standard input is shell code. Sorted.
@@ -304,6 +306,8 @@ pub struct Interpreter {
     pub value_options: &'static [&'static str],
     /// Subcommands to step over (`deno run x.ts`).
     pub subcommands: &'static [&'static str],
+    /// Options that only check the syntax (`node --check`).
+    pub check_options: &'static [&'static str],
 }
 
 const fn interpreter_spec(
@@ -317,6 +321,7 @@ const fn interpreter_spec(
         code_options,
         value_options,
         subcommands,
+        check_options: &[],
     }
 }
 
@@ -325,21 +330,33 @@ pub static INTERPRETERS: &[Interpreter] = &[
     interpreter_spec("bun", &["--eval", "--print", "-e", "-p"], &[], &["run"]),
     interpreter_spec("deno", &["eval"], &[], &["run"]),
     interpreter_spec("lua", &["-e"], &["-l"], &[]),
-    interpreter_spec(
-        "node",
-        &["--eval", "--print", "-e", "-p"],
-        &["-r", "--require", "--import"],
-        &[],
-    ),
-    interpreter_spec(
-        "nodejs",
-        &["--eval", "--print", "-e", "-p"],
-        &["-r", "--require", "--import"],
-        &[],
-    ),
+    Interpreter {
+        check_options: &["--check", "-c"],
+        ..interpreter_spec(
+            "node",
+            &["--eval", "--print", "-e", "-p"],
+            &["-r", "--require", "--import"],
+            &[],
+        )
+    },
+    Interpreter {
+        check_options: &["--check", "-c"],
+        ..interpreter_spec(
+            "nodejs",
+            &["--eval", "--print", "-e", "-p"],
+            &["-r", "--require", "--import"],
+            &[],
+        )
+    },
     interpreter_spec("osascript", &["-e"], &[], &[]),
-    interpreter_spec("perl", &["-E", "-e"], &["-I", "-M", "-m"], &[]),
-    interpreter_spec("php", &["-r"], &["-c", "-d"], &[]),
+    Interpreter {
+        check_options: &["-c"],
+        ..interpreter_spec("perl", &["-E", "-e"], &["-I", "-M", "-m"], &[])
+    },
+    Interpreter {
+        check_options: &["-l"],
+        ..interpreter_spec("php", &["-r"], &["-c", "-d"], &[])
+    },
     interpreter_spec("powershell", &["-Command", "-c", "-command"], &[], &[]),
     interpreter_spec("pwsh", &["-Command", "-c", "-command"], &[], &[]),
     interpreter_spec("pypy", &["-c"], &["-W", "-X"], &[]),
@@ -361,30 +378,66 @@ pub fn interpreter(name: &str) -> Option<&'static Interpreter> {
     INTERPRETERS
         .binary_search_by(|i| i.name.cmp(name))
         .ok()
-        .map(|i| &INTERPRETERS[i])
+        .and_then(|i| INTERPRETERS.get(i))
 }
 
+/// URI schemes PostgreSQL drivers accept (before any `+driver`). Sorted.
+const URI_SCHEMES: &[&str] = &[
+    "pg",
+    "pgsql",
+    "postgis",
+    "postgres",
+    "postgresql",
+    "timescale",
+    "timescaledb",
+];
+
 /// The start of a PostgreSQL connection URI in `text`, any letter case:
-/// `postgres://`, `postgresql://`, `postgresql+driver://`.
+/// `postgres://`, `postgresql://`, `postgresql+driver://`, `postgis://`,
+/// `jdbc:postgresql://` …
 pub fn find_uri(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
     let mut from = 0;
-    while let Some(i) = lower[from..].find("postgres") {
-        let start = from + i;
-        let rest = &lower[start + "postgres".len()..];
-        let rest = rest.strip_prefix("ql").unwrap_or(rest);
-        let rest = match rest.strip_prefix('+') {
-            Some(driver) => driver
-                .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
-            None => rest,
-        };
-        if rest.starts_with("://") {
-            let end = lower.len() - rest.len() + 3;
-            return Some(text[start..end].to_string());
+    while let Some(at) = text.get(from..).and_then(|rest| rest.find("://")) {
+        let colon = from + at;
+        let before = text.get(..colon).unwrap_or_default();
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_')))
+            .map_or(0, |i| i + 1);
+        let scheme = before.get(start..).unwrap_or_default().to_ascii_lowercase();
+        let base = scheme.split('+').next().unwrap_or_default();
+        if URI_SCHEMES.binary_search(&base).is_ok() {
+            return text.get(start..colon + 3).map(str::to_string);
         }
-        from = start + 1;
+        from = colon + 3;
     }
     None
+}
+
+/// Variables whose value a shell or a program runs: start-up files
+/// (`BASH_ENV`), prompt commands, pagers and editors. Sorted.
+const STARTUP_VARIABLES: &[&str] = &[
+    "BASH_ENV",
+    "EDITOR",
+    "ENV",
+    "GIT_EDITOR",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_PAGER",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "LESSOPEN",
+    "MANPAGER",
+    "PAGER",
+    "PROMPT_COMMAND",
+    "PS0",
+    "PS1",
+    "PS2",
+    "PS4",
+    "VISUAL",
+];
+
+pub fn startup_variable(name: &str) -> bool {
+    STARTUP_VARIABLES.binary_search(&name).is_ok()
 }
 
 fn words_of(text: &str) -> impl Iterator<Item = &str> {
@@ -406,12 +459,17 @@ pub fn mentioned_program(text: &str) -> Option<String> {
     })
 }
 
-/// Calls that start a process, in the languages the hook reads.
+/// Calls that start a process, in the languages the hook reads. Sorted.
 const SPAWN_MARKERS: &[&str] = &[
+    "__import__",
     "child_process",
     "deno.command",
     "deno.run",
+    "eval",
     "exec",
+    "getattr",
+    "getline",
+    "import os",
     "io.popen",
     "open3",
     "os.system",
@@ -420,6 +478,7 @@ const SPAWN_MARKERS: &[&str] = &[
     "popen",
     "proc_open",
     "process.start",
+    "pty",
     "qx",
     "runtime.getruntime",
     "shell_exec",
@@ -427,6 +486,12 @@ const SPAWN_MARKERS: &[&str] = &[
     "subprocess",
     "system",
 ];
+
+/// Whether source code starts processes.
+pub fn spawns(code: &str) -> bool {
+    let lower = code.to_ascii_lowercase();
+    SPAWN_MARKERS.iter().any(|m| lower.contains(m)) || code.contains('`')
+}
 
 /// A blocked program named as a string in source code that starts
 /// processes: right after a quote or backtick (`'psql'`, `"pg_dump -Fc"`,
@@ -453,30 +518,6 @@ pub fn quoted_program(code: &str) -> Option<String> {
         }
     }
     None
-}
-
-/// PostgreSQL drivers a one-liner may use to connect by itself.
-const DRIVER_MARKERS: &[&str] = &[
-    "asyncpg",
-    "dbi:pg",
-    "jackc/pgx",
-    "lib/pq",
-    "npgsql",
-    "pg.connect",
-    "pg8000",
-    "pg::connection",
-    "psycopg",
-    "require('pg')",
-    "require(\"pg\")",
-    "from 'pg'",
-    "from \"pg\"",
-    "sequel.postgres",
-    "tokio_postgres",
-];
-
-pub fn driver_marker(code: &str) -> Option<&'static str> {
-    let lower = code.to_ascii_lowercase();
-    DRIVER_MARKERS.iter().copied().find(|m| lower.contains(m))
 }
 
 /// Programs that decode or build code (`base64 -d`, `xxd -r`, `rev`, …). Sorted.
@@ -521,11 +562,60 @@ pub fn builds_code(text: &str) -> bool {
     }
     let bytes = text.as_bytes();
     bytes.windows(4).any(|w| {
-        w[0] == b'\\'
-            && (b'0'..=b'3').contains(&w[1])
-            && (b'0'..=b'7').contains(&w[2])
-            && (b'0'..=b'7').contains(&w[3])
+        matches!(w, [b'\\', a, b, c]
+            if (b'0'..=b'3').contains(a) && (b'0'..=b'7').contains(b) && (b'0'..=b'7').contains(c))
     })
+}
+
+/// Programs that transform text (`sed`, `tr`, `cut`, `rev` …): their output
+/// piped into a shell is code assembled at run time. Sorted.
+const TRANSFORMERS: &[&str] = &[
+    "awk", "cut", "gawk", "gsed", "paste", "perl", "python", "python3", "rev", "sed", "tr",
+];
+
+pub fn transforms_text(text: &str) -> bool {
+    words_of(text).any(|w| TRANSFORMERS.binary_search(&w).is_ok())
+}
+
+/// Signs that a command word is assembled at run time: appends, `IFS`
+/// joins, namerefs, indirection, `printf -v`.
+pub fn assembles_code(text: &str) -> bool {
+    [
+        "+=",
+        "IFS=",
+        "${!",
+        "declare -n",
+        "typeset -n",
+        "local -n",
+        "printf -v",
+        "[*]",
+        "[@]",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
+        || transforms_text(text)
+}
+
+/// A blocked program spelled in pieces next to each other (`a=(ps ql)`,
+/// `ps""ql`): up to four neighbouring tokens joined.
+pub fn joined_program(text: &str) -> Option<String> {
+    let tokens: Vec<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    for start in 0..tokens.len() {
+        let mut joined = String::new();
+        for token in tokens.iter().skip(start).take(4) {
+            joined.push_str(&token.to_ascii_lowercase());
+            if joined.len() > 20 {
+                break;
+            }
+            if is_blocked(&joined) {
+                return Some(joined);
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -552,6 +642,9 @@ mod tests {
         assert_sorted(&INTERPRETERS.iter().map(|i| i.name).collect::<Vec<_>>());
         assert_sorted(SHELLS);
         assert_sorted(DECODERS);
+        assert_sorted(TRANSFORMERS);
+        assert_sorted(URI_SCHEMES);
+        assert_sorted(STARTUP_VARIABLES);
     }
 
     #[test]
@@ -611,6 +704,9 @@ mod tests {
             ("x POSTGRESQL://h", Some("POSTGRESQL://")),
             ("postgresql+psycopg2://u@h", Some("postgresql+psycopg2://")),
             ("jdbc:postgresql://h/db", Some("postgresql://")),
+            ("postgis://h/db", Some("postgis://")),
+            ("x=Pg://h", Some("Pg://")),
+            ("https://example.com", None),
             ("postgres is great", None),
             ("postgresql.conf", None),
         ];

@@ -1,50 +1,51 @@
-//! The hook's rule IDs, defined once, shown in every block message.
+//! The hook's rule IDs, defined once (one list below), shown in every block
+//! message.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HookRule {
-    PgClientProgram,
-    PostgresUri,
-    VendorCli,
-    CopiesPgClient,
-    DynamicCommand,
-    InterpreterRunsPgClient,
-    Unparsable,
-    TooDeep,
-    MalformedInput,
-    McpSql,
-    AgentConfirm,
+macro_rules! hook_rules {
+    ($($(#[$doc:meta])* $variant:ident => $id:literal,)+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum HookRule {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl HookRule {
+            pub const ALL: &'static [HookRule] = &[$(HookRule::$variant,)+];
+
+            pub const fn id(self) -> &'static str {
+                match self {
+                    $(HookRule::$variant => $id,)+
+                }
+            }
+        }
+    };
 }
 
-impl HookRule {
-    pub const ALL: &'static [HookRule] = &[
-        HookRule::PgClientProgram,
-        HookRule::PostgresUri,
-        HookRule::VendorCli,
-        HookRule::CopiesPgClient,
-        HookRule::DynamicCommand,
-        HookRule::InterpreterRunsPgClient,
-        HookRule::Unparsable,
-        HookRule::TooDeep,
-        HookRule::MalformedInput,
-        HookRule::McpSql,
-        HookRule::AgentConfirm,
-    ];
-
-    pub const fn id(self) -> &'static str {
-        match self {
-            HookRule::PgClientProgram => "pg-client-program",
-            HookRule::PostgresUri => "postgres-uri",
-            HookRule::VendorCli => "vendor-psql",
-            HookRule::CopiesPgClient => "copies-pg-client",
-            HookRule::DynamicCommand => "dynamic-command",
-            HookRule::InterpreterRunsPgClient => "interpreter-runs-pg-client",
-            HookRule::Unparsable => "unparsable-command",
-            HookRule::TooDeep => "too-deep",
-            HookRule::MalformedInput => "malformed-input",
-            HookRule::McpSql => "mcp-sql",
-            HookRule::AgentConfirm => "agent-confirm",
-        }
-    }
+hook_rules! {
+    /// A PostgreSQL program in a command position.
+    PgClientProgram => "pg-client-program",
+    /// A connection URI of any scheme PostgreSQL drivers accept, anywhere.
+    PostgresUri => "postgres-uri",
+    /// A vendor CLI subcommand that opens psql itself.
+    VendorCli => "vendor-psql",
+    /// A copy or link of a PostgreSQL program under another name.
+    CopiesPgClient => "copies-pg-client",
+    /// A command word or code assembled at run time.
+    DynamicCommand => "dynamic-command",
+    /// Code of another language that runs a client or loads a driver.
+    InterpreterRunsPgClient => "interpreter-runs-pg-client",
+    /// A mention of a program or driver the hook cannot prove is only data.
+    UnprovenMention => "unproven-mention",
+    /// A change to one of the guard's own files.
+    ProtectedPath => "protected-path",
+    /// A read of a secret (pgpass, service file, trust store).
+    SecretRead => "secret-read",
+    Unparsable => "unparsable-command",
+    TooDeep => "too-deep",
+    MalformedInput => "malformed-input",
+    McpSql => "mcp-sql",
+    /// A database MCP server's call when the configuration cannot be read.
+    McpUnverifiable => "mcp-unverifiable",
+    AgentConfirm => "agent-confirm",
 }
 
 /// Why a command is blocked.
@@ -59,8 +60,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rule_ids_are_unique() {
+    fn rule_ids_are_unique_kebab_case() {
         let mut ids: Vec<&str> = HookRule::ALL.iter().map(|r| r.id()).collect();
+        for id in &ids {
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{id}"
+            );
+        }
         ids.sort_unstable();
         let before = ids.len();
         ids.dedup();

@@ -16,18 +16,22 @@ pub enum Piece {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Word {
     pub pieces: Vec<Piece>,
+    /// Where the word stands in the code it was read from.
+    pub span: Option<std::ops::Range<usize>>,
 }
 
 impl Word {
     pub fn known(text: impl Into<String>) -> Word {
         Word {
             pieces: vec![Piece::Known(text.into(), false)],
+            span: None,
         }
     }
 
     pub fn unknown() -> Word {
         Word {
             pieces: vec![Piece::Unknown],
+            span: None,
         }
     }
 
@@ -66,7 +70,10 @@ impl Word {
     /// that text is known (`$ROOT/bin/pg-query` → `pg-query`).
     pub fn basename(&self) -> Option<String> {
         let last_unknown = self.pieces.iter().rposition(|p| *p == Piece::Unknown);
-        let tail: String = self.pieces[last_unknown.map_or(0, |i| i + 1)..]
+        let tail: String = self
+            .pieces
+            .get(last_unknown.map_or(0, |i| i + 1)..)
+            .unwrap_or_default()
             .iter()
             .map(|p| match p {
                 Piece::Known(text, _) => text.as_str(),
@@ -74,7 +81,7 @@ impl Word {
             })
             .collect();
         match (last_unknown, tail.rfind('/')) {
-            (None, Some(i)) | (Some(_), Some(i)) => Some(tail[i + 1..].to_string()),
+            (None, Some(i)) | (Some(_), Some(i)) => tail.get(i + 1..).map(str::to_string),
             (None, None) => Some(tail),
             (Some(_), None) => None,
         }
@@ -98,42 +105,106 @@ impl Word {
                 _ => None,
             })
             .collect();
-        unquoted.contains('{') && unquoted.contains(',') && unquoted.contains('}')
+        unquoted.contains('{')
+            && (unquoted.contains(',') || unquoted.contains(".."))
+            && unquoted.contains('}')
     }
 }
 
-/// Expands the first `{a,b,…}` group of `text` (bash brace expansion, one level).
+/// Most words one brace expansion may produce before the hook stops
+/// expanding (`{a,b}{a,b}…` doubles with each group).
+const MAX_BRACE_WORDS: usize = 256;
+
+/// Expands `{a,b,…}` groups and `{a..z}`/`{1..9}` sequences of `text` as
+/// bash does, up to `MAX_BRACE_WORDS` words.
 pub fn expand_braces(text: &str) -> Vec<String> {
-    let Some(open) = text.find('{') else {
-        return vec![text.to_string()];
+    let mut out = Vec::new();
+    expand_into(text, &mut out, 0);
+    if out.len() > MAX_BRACE_WORDS {
+        out.truncate(MAX_BRACE_WORDS);
+    }
+    out
+}
+
+fn expand_into(text: &str, out: &mut Vec<String>, depth: usize) {
+    if out.len() > MAX_BRACE_WORDS || depth > 16 {
+        out.push(text.to_string());
+        return;
+    }
+    let Some((prefix, inner, suffix)) = brace_group(text) else {
+        out.push(text.to_string());
+        return;
     };
-    let mut depth = 0;
-    let mut close = None;
-    for (i, c) in text[open..].char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    close = Some(open + i);
-                    break;
-                }
+    let alternatives: Vec<String> = if inner.contains(',') {
+        inner.split(',').map(str::to_string).collect()
+    } else {
+        match sequence(inner) {
+            Some(items) => items,
+            None => {
+                out.push(text.to_string());
+                return;
             }
-            _ => {}
         }
-    }
-    let Some(close) = close else {
-        return vec![text.to_string()];
     };
-    let inner = &text[open + 1..close];
-    if !inner.contains(',') {
-        return vec![text.to_string()];
+    for alternative in alternatives {
+        expand_into(&format!("{prefix}{alternative}{suffix}"), out, depth + 1);
     }
-    let (prefix, suffix) = (&text[..open], &text[close + 1..]);
-    inner
-        .split(',')
-        .flat_map(|alt| expand_braces(&format!("{prefix}{alt}{suffix}")))
-        .collect()
+}
+
+/// The first `{…}` group holding a `,` or `..`: text before, inside, after.
+fn brace_group(text: &str) -> Option<(&str, &str, &str)> {
+    let mut search = 0;
+    loop {
+        let open = search + text.get(search..)?.find('{')?;
+        let mut depth = 0usize;
+        let mut close = None;
+        for (i, c) in text.get(open..)?.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        close = Some(open + i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let close = close?;
+        let inner = text.get(open + 1..close)?;
+        if inner.contains(',') || inner.contains("..") {
+            return Some((text.get(..open)?, inner, text.get(close + 1..)?));
+        }
+        search = open + 1;
+    }
+}
+
+/// `a..e`, `1..5`, `5..1`: the items of a brace sequence (a step is ignored).
+fn sequence(inner: &str) -> Option<Vec<String>> {
+    let mut parts = inner.split("..");
+    let (from, to) = (parts.next()?, parts.next()?);
+    if let (Ok(a), Ok(b)) = (from.parse::<i64>(), to.parse::<i64>()) {
+        if a.abs_diff(b) > MAX_BRACE_WORDS as u64 {
+            return None;
+        }
+        let items: Vec<i64> = if a <= b {
+            (a..=b).collect()
+        } else {
+            (b..=a).rev().collect()
+        };
+        return Some(items.iter().map(i64::to_string).collect());
+    }
+    let (mut a, mut b) = (from.chars(), to.chars());
+    let (Some(a), None, Some(b), None) = (a.next(), a.next(), b.next(), b.next()) else {
+        return None;
+    };
+    let (lo, hi) = (a.min(b), a.max(b));
+    let mut items: Vec<String> = (lo..=hi).map(String::from).collect();
+    if a > b {
+        items.reverse();
+    }
+    Some(items)
 }
 
 /// What is known of variables set earlier in the same command.
@@ -170,14 +241,17 @@ impl Evaluator<'_, '_> {
 
     /// The value of a word-like node.
     pub fn word(&self, node: Node<'_>) -> Word {
-        let mut word = Word::default();
+        let mut word = Word {
+            span: Some(node.byte_range()),
+            ..Word::default()
+        };
         self.append(node, &mut word, false);
         word
     }
 
     fn append(&self, node: Node<'_>, word: &mut Word, quoted: bool) {
         match node.kind() {
-            "word" | "number" | "regex" | "extglob_pattern" => {
+            "word" | "number" | "regex" | "extglob_pattern" | "brace_expression" => {
                 word.push(Piece::Known(unescape_unquoted(self.text(node)), !quoted));
             }
             "raw_string" => {
@@ -229,6 +303,10 @@ impl Evaluator<'_, '_> {
                 Some(value) => word.push(Piece::Known(value, !quoted)),
                 None => word.push(Piece::Unknown),
             },
+            // `ps$()ql`: an empty substitution is empty.
+            "command_substitution" if node.named_child_count() == 0 => {
+                word.push(Piece::Known(String::new(), !quoted))
+            }
             "command_substitution" => match (self.substitution)(node) {
                 Some(value) => word.push(Piece::Known(
                     value.trim_end_matches('\n').to_string(),
@@ -561,16 +639,21 @@ mod tests {
         assert_eq!(expand_braces("{psql,-c,x}"), ["psql", "-c", "x"]);
         assert_eq!(expand_braces("p{s,x}ql"), ["psql", "pxql"]);
         assert_eq!(expand_braces("{a}"), ["{a}"]);
+        assert_eq!(expand_braces("{p..p}sql"), ["psql"]);
+        assert_eq!(expand_braces("x{1..3}"), ["x1", "x2", "x3"]);
+        assert_eq!(expand_braces(&"{a,b}".repeat(20)).len(), MAX_BRACE_WORDS);
     }
 
     #[test]
     fn basenames_survive_unknown_prefixes() {
         let word = Word {
             pieces: vec![Piece::Unknown, Piece::Known("/bin/pg-query".into(), true)],
+            span: None,
         };
         assert_eq!(word.basename().as_deref(), Some("pg-query"));
         let dynamic_tail = Word {
             pieces: vec![Piece::Known("/usr/bin/".into(), true), Piece::Unknown],
+            span: None,
         };
         assert_eq!(dynamic_tail.basename(), None);
     }

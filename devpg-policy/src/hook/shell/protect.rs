@@ -1,0 +1,355 @@
+//! The guard's own files (issue 10): configuration, trust store, audit log
+//! and its companions, installed binaries, the skill, Claude Code's
+//! settings. A command that writes, truncates, moves, deletes, links, copies
+//! over or changes the mode of one is blocked; reading them is allowed,
+//! except the secrets (pgpass, service files, the trust store).
+//!
+//! Paths are matched by their components after `~`, `$HOME`, `.` and `..`
+//! are resolved lexically, so `HOME=/tmp/x` on the command line moves
+//! nothing: `.pgpass` is a secret wherever it lives.
+
+use super::super::rules::{HookRule, Problem};
+use super::super::words::{glob_matches, Word};
+use super::{Findings, Shell};
+use std::path::{Component, Path, PathBuf};
+
+/// What a path is to the guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// Read freely, never changed by the agent.
+    Guarded,
+    /// Neither read nor changed by the agent.
+    Secret,
+}
+
+/// File names that are guarded wherever they stand. Sorted.
+const GUARDED_NAMES: &[&str] = &[".dev-postgres.json", "managed-settings.json"];
+/// File names that are secrets wherever they stand. Sorted.
+const SECRET_NAMES: &[&str] = &[
+    ".pg_service.conf",
+    ".pgpass",
+    "pg_service.conf",
+    "pgpass.conf",
+];
+/// Folders whose whole content is guarded (as path components in a row).
+const GUARDED_FOLDERS: &[&[&str]] = &[
+    &[".claude", "bin"],
+    &[".claude", "skills", "dev-postgres"],
+    &[".config", "dev-postgres"],
+    &[".local", "share", "dev-postgres"],
+    &["Application Support", "dev-postgres"],
+    &["claude-code"],
+    &["ClaudeCode"],
+];
+
+/// Programs that change the files they are given (every operand).
+const CHANGES_OPERANDS: &[&str] = &[
+    "chattr", "chgrp", "chmod", "chown", "rm", "rmdir", "shred", "touch", "truncate", "unlink",
+];
+/// Programs that only look at a path's name or metadata, never its content.
+const METADATA_ONLY: &[&str] = &[
+    "basename", "dirname", "du", "echo", "file", "ls", "printf", "readlink", "realpath", "stat",
+    "test", "type", "which",
+];
+
+/// Classifies a path as the guard sees it.
+pub fn protection(path: &str, cwd: &Path) -> Option<Protection> {
+    let full = normalize(path, cwd);
+    let base = full
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if SECRET_NAMES.binary_search(&base.as_str()).is_ok() {
+        return Some(Protection::Secret);
+    }
+    let parts: Vec<String> = full
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let within = |folder: &[&str]| {
+        parts
+            .windows(folder.len())
+            .any(|w| w.iter().zip(folder).all(|(a, b)| a == b))
+    };
+    if within(&[".local", "share", "dev-postgres"]) && base == "trust.json" {
+        return Some(Protection::Secret);
+    }
+    if GUARDED_NAMES.binary_search(&base.as_str()).is_ok()
+        || base.starts_with(crate::config::DEFAULT_LOG_NAME)
+        || GUARDED_FOLDERS.iter().any(|f| within(f))
+    {
+        return Some(Protection::Guarded);
+    }
+    // Claude Code's settings: `.claude/settings.json`, `.claude/settings.local.json`.
+    let in_claude = parts.len() >= 2 && parts.get(parts.len() - 2).is_some_and(|p| p == ".claude");
+    if in_claude && base.starts_with("settings") && base.ends_with(".json") {
+        return Some(Protection::Guarded);
+    }
+    None
+}
+
+/// Whether changing `path` as a whole (`rm -rf .claude`, `mv . ../x`) would
+/// change a guarded file inside it.
+fn holds_guarded(path: &str, cwd: &Path) -> bool {
+    let full = normalize(path, cwd);
+    let base = full
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    matches!(
+        base.as_str(),
+        ".claude" | "dev-postgres" | ".local" | ".config"
+    ) || cwd.starts_with(&full)
+}
+
+/// `~`, `$HOME`, relative paths, `.` and `..`, resolved without the file system.
+fn normalize(path: &str, cwd: &Path) -> PathBuf {
+    let home = || PathBuf::from("/home/~");
+    let joined = if let Some(rest) = path.strip_prefix("~/") {
+        home().join(rest)
+    } else if let Some(rest) = path
+        .strip_prefix("$HOME/")
+        .or_else(|| path.strip_prefix("${HOME}/"))
+    {
+        home().join(rest)
+    } else {
+        cwd.join(path)
+    };
+    let mut out = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The guard's view of one command line's paths.
+pub struct Guarded {
+    cwd: PathBuf,
+}
+
+impl Guarded {
+    pub fn new(cwd: &Path) -> Guarded {
+        Guarded {
+            cwd: cwd.to_path_buf(),
+        }
+    }
+
+    fn block(findings: &mut Findings, rule: HookRule, detail: String) {
+        if findings.block.is_none() {
+            findings.block = Some(Problem { rule, detail });
+        }
+    }
+
+    /// `path` is written, truncated, moved, deleted or changed by `how`.
+    pub fn written(&self, findings: &mut Findings, path: &str, how: &str) {
+        let glob = path.contains(['*', '?', '[']);
+        let hit = if glob {
+            glob_hits_guarded(path)
+        } else {
+            protection(path, &self.cwd).is_some()
+        };
+        if hit {
+            Self::block(
+                findings,
+                HookRule::ProtectedPath,
+                format!(
+                    "{how} would change {path}, one of the guard's own files (configuration, trust store, audit log, binaries, skill, Claude Code settings); a human changes these, then runs `dev-postgres trust`"
+                ),
+            );
+        }
+    }
+
+    /// `path` is read by `how`.
+    pub fn read(&self, findings: &mut Findings, path: &str, how: &str) {
+        if protection(path, &self.cwd) == Some(Protection::Secret) {
+            Self::block(
+                findings,
+                HookRule::SecretRead,
+                format!(
+                    "{how} would read {path}, which holds secrets (passwords, service entries or the trust store)"
+                ),
+            );
+        }
+    }
+}
+
+/// A glob that can stand for a guarded file name (`.dev-postgres*`, `.claude/*`).
+fn glob_hits_guarded(pattern: &str) -> bool {
+    let base = pattern.rsplit('/').next().unwrap_or(pattern);
+    let in_claude = pattern.contains(".claude/");
+    GUARDED_NAMES
+        .iter()
+        .chain(SECRET_NAMES)
+        .chain([&crate::config::DEFAULT_LOG_NAME])
+        .any(|name| glob_matches(base, name))
+        || (in_claude && glob_matches(base, "settings.json"))
+}
+
+impl Shell {
+    /// The guard's files among a command's operands.
+    pub(super) fn protect_words(&mut self, name: &str, words: &[Word]) {
+        if self.blocked() {
+            return;
+        }
+        let args: Vec<String> = words.iter().skip(1).filter_map(Word::value).collect();
+        let operands: Vec<&str> = args
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !a.starts_with('-'))
+            .collect();
+        let how = format!("`{name}`");
+        let in_place = args.iter().any(|a| {
+            a == "-i"
+                || a.starts_with("--in-place")
+                || (a.starts_with("-i") && name != "perl")
+                || a.starts_with("-pi")
+                || a == "-i.bak"
+        });
+        let recursive_change = |shell: &Shell, path: &str| holds_guarded(path, &shell.cwd);
+        let mut changed: Vec<&str> = Vec::new();
+        let mut read: Vec<&str> = Vec::new();
+        match name {
+            _ if CHANGES_OPERANDS.contains(&name) => changed.extend(&operands),
+            "mv" => changed.extend(&operands),
+            "cp" | "install" | "rsync" | "scp" | "ln" => {
+                if let Some((last, sources)) = operands.split_last() {
+                    changed.push(last);
+                    if name == "ln" && sources.is_empty() {
+                        // `ln -s TARGET`: the link is made in the current folder.
+                    }
+                    read.extend(sources);
+                }
+            }
+            "tee" => changed.extend(&operands),
+            "dd" => {
+                for operand in &operands {
+                    if let Some(path) = operand.strip_prefix("of=") {
+                        changed.push(path);
+                    }
+                    if let Some(path) = operand.strip_prefix("if=") {
+                        read.push(path);
+                    }
+                }
+            }
+            "sed" | "gsed" | "perl" if in_place => changed.extend(operands.iter().skip(1)),
+            _ if METADATA_ONLY.contains(&name) => {}
+            _ => read.extend(&operands),
+        }
+        for path in changed {
+            let whole = matches!(name, "rm" | "mv" | "chmod" | "chown" | "rmdir")
+                && recursive_change(self, path);
+            if whole {
+                Guarded::block(
+                    &mut self.findings,
+                    HookRule::ProtectedPath,
+                    format!("{how} would change {path}, which holds the guard's own files"),
+                );
+                return;
+            }
+            self.protect.written(&mut self.findings, path, &how);
+        }
+        for path in read {
+            self.protect.read(&mut self.findings, path, &how);
+        }
+        // Interpreter one-liners that open a guarded file for writing.
+        if super::super::programs::interpreter(name).is_some() {
+            for arg in &args {
+                if opens_guarded_for_writing(arg) {
+                    Guarded::block(
+                        &mut self.findings,
+                        HookRule::ProtectedPath,
+                        format!("{how}'s code would change one of the guard's own files"),
+                    );
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Code that names a guarded file and writes, moves or deletes something.
+fn opens_guarded_for_writing(code: &str) -> bool {
+    let names_guarded = [
+        ".dev-postgres",
+        ".claude/",
+        "settings.json",
+        "settings.local.json",
+        "dev-postgres/",
+        ".pgpass",
+    ]
+    .iter()
+    .any(|n| code.contains(n));
+    if !names_guarded {
+        return false;
+    }
+    let lower = code.to_ascii_lowercase();
+    [
+        "'w", "\"w", "'a", "\"a", "write", "unlink", "remove", "rename", "truncate", "chmod",
+        "replace", "rmtree", "copy", "move", "symlink", ">",
+    ]
+    .iter()
+    .any(|m| lower.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted() {
+        for table in [GUARDED_NAMES, SECRET_NAMES, CHANGES_OPERANDS, METADATA_ONLY] {
+            for pair in table.windows(2) {
+                assert!(pair[0] < pair[1], "{pair:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_guard_s_files_are_recognised() {
+        let cwd = Path::new("/work/app");
+        for (path, expected) in [
+            (".dev-postgres.json", Some(Protection::Guarded)),
+            ("../app/.dev-postgres.json", Some(Protection::Guarded)),
+            (".claude/settings.json", Some(Protection::Guarded)),
+            (".claude/settings.local.json", Some(Protection::Guarded)),
+            ("~/.claude/settings.json", Some(Protection::Guarded)),
+            (
+                "/etc/claude-code/managed-settings.json",
+                Some(Protection::Guarded),
+            ),
+            (
+                ".claude/skills/dev-postgres/SKILL.md",
+                Some(Protection::Guarded),
+            ),
+            (".claude/bin/pg-hook", Some(Protection::Guarded)),
+            (
+                "~/.local/share/dev-postgres/trust.json",
+                Some(Protection::Secret),
+            ),
+            (
+                "$HOME/.local/share/dev-postgres/bin/pg-query",
+                Some(Protection::Guarded),
+            ),
+            (".dev-postgres-query.log.1", Some(Protection::Guarded)),
+            ("~/.pgpass", Some(Protection::Secret)),
+            (
+                "/etc/postgresql-common/pg_service.conf",
+                Some(Protection::Secret),
+            ),
+            ("src/main.rs", None),
+            (".claude/agents/x.md", None),
+            ("settings.json", None),
+        ] {
+            assert_eq!(protection(path, cwd), expected, "{path}");
+        }
+    }
+}

@@ -1,0 +1,2 @@
+# A start-up file (BASH_ENV) that runs a client.
+psql shop
