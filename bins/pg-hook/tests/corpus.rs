@@ -203,6 +203,64 @@ fn other_tools_pass_untouched() {
 }
 
 #[test]
+fn edit_tools_may_not_change_the_guard_s_files() {
+    let project = corpus().join("project");
+    for (tool, input) in [
+        (
+            "Write",
+            json!({"file_path": ".dev-postgres.json", "content": "{}"}),
+        ),
+        (
+            "Edit",
+            json!({"file_path": ".dev-postgres.json", "old_string": "read-only", "new_string": "read-write"}),
+        ),
+        (
+            "MultiEdit",
+            json!({"file_path": ".claude/settings.json", "edits": []}),
+        ),
+        (
+            "Write",
+            json!({"file_path": ".claude/settings.local.json", "content": "{}"}),
+        ),
+        (
+            "Write",
+            json!({"file_path": "/etc/claude-code/managed-settings.json", "content": "{}"}),
+        ),
+        (
+            "Edit",
+            json!({"file_path": ".claude/skills/dev-postgres/SKILL.md", "old_string": "a", "new_string": "b"}),
+        ),
+        (
+            "Write",
+            json!({"file_path": ".dev-postgres-query.log", "content": ""}),
+        ),
+        (
+            "NotebookEdit",
+            json!({"notebook_path": ".claude/bin/pg-hook", "new_source": ""}),
+        ),
+    ] {
+        hook(call(tool, input.clone(), &project))
+            .status(2)
+            .stderr_has("[protected-path]");
+    }
+    hook(call("Read", json!({"file_path": "~/.pgpass"}), &project))
+        .status(2)
+        .stderr_has("[secret-read]");
+    hook(call(
+        "Read",
+        json!({"file_path": ".dev-postgres.json"}),
+        &project,
+    ))
+    .status(0);
+    hook(call(
+        "Write",
+        json!({"file_path": "src/lib.rs", "content": ""}),
+        &project,
+    ))
+    .status(0);
+}
+
+#[test]
 fn database_mcp_tools_have_their_sql_classified() {
     let project = corpus().join("project");
     let cases = [
@@ -232,6 +290,18 @@ fn database_mcp_tools_have_their_sql_classified() {
             2,
         ),
         ("mcp__my-db__query", json!({"sql": "SELECT 1"}), 0),
+        ("mcp__postgresql__query", json!({"sql": "DROP TABLE t"}), 2),
+        (
+            "mcp__dbhub__execute",
+            json!({"params": {"sql": "DROP TABLE t"}}),
+            2,
+        ),
+        (
+            "mcp__toolbox__run",
+            json!({"sqlStatements": ["SELECT 1", "TRUNCATE t"]}),
+            2,
+        ),
+        ("mcp__neon__run", json!({"sql": 42}), 2),
         ("mcp__pg__query", json!({"sql": "not sql at all"}), 2),
         ("mcp__postgres__list_tables", json!({}), 0),
     ];
@@ -276,6 +346,41 @@ fn configuration_chooses_ask_or_deny_and_the_mcp_mode() {
     let mcp = |tool: &str, sql: &str| hook(call(tool, json!({"sql": sql}), &dir));
     mcp("mcp__warehouse__query", "DELETE FROM t WHERE id = 1").status(0);
     mcp("mcp__warehouse__query", "DROP TABLE t").status(2);
-    mcp("mcp__postgres__query", "DROP TABLE t").status(0);
+    // Configured patterns add to the database families; they remove none.
+    mcp("mcp__postgres__query", "DROP TABLE t").status(2);
+    mcp("mcp__github__search", "DROP TABLE t").status(0);
+    // A configuration that cannot be read blocks a database server's call.
+    std::fs::write(dir.join(".dev-postgres.json"), "{broken").unwrap();
+    mcp("mcp__postgres__query", "SELECT 1")
+        .status(2)
+        .stderr_has("[mcp-unverifiable]");
+    mcp("mcp__github__search", "DROP TABLE t").status(0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_human_allows_an_unproven_mention_with_hook_allow() {
+    let dir = std::env::temp_dir().join(format!("pg-hook-allow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |command: &str| hook(call("Bash", json!({"command": command}), &dir));
+    run("tool-we-trust --with psql")
+        .status(2)
+        .stderr_has("[unproven-mention]")
+        .stderr_has("hook.allow");
+    std::fs::write(
+        dir.join(".dev-postgres.json"),
+        json!({"hook": {"allow": ["tool-we-trust --with psql", "make db-*"]}}).to_string(),
+    )
+    .unwrap();
+    run("tool-we-trust --with psql").status(0);
+    run("make db-psql").status(0);
+    run("tool-we-trust --with psql; psql").status(2);
+    // A program in a command position is never allowed this way.
+    std::fs::write(
+        dir.join(".dev-postgres.json"),
+        json!({"hook": {"allow": ["psql*"]}}).to_string(),
+    )
+    .unwrap();
+    run("psql shop").status(2).stderr_has("[pg-client-program]");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -7,13 +7,16 @@
 
 pub mod data;
 mod input;
+pub mod mcp;
 pub mod mention;
+mod powershell;
 pub mod programs;
 pub mod rules;
 pub mod shell;
 pub mod words;
 
 pub use input::{parse_input, HookInput, MAX_INPUT_BYTES};
+pub use mcp::server_matches;
 pub use rules::{HookRule, Problem};
 
 use crate::config::{Config, ConfirmDecision};
@@ -42,7 +45,11 @@ impl Decision {
                 problem.rule.id(),
                 problem.detail
             ),
-            HookRule::AgentConfirm | HookRule::McpSql => {
+            HookRule::AgentConfirm
+            | HookRule::McpSql
+            | HookRule::McpUnverifiable
+            | HookRule::ProtectedPath
+            | HookRule::SecretRead => {
                 format!("pg-hook blocked this call [{}]: {}", problem.rule.id(), problem.detail)
             }
             _ => format!(
@@ -81,25 +88,102 @@ pub fn decide(bytes: &[u8]) -> Decision {
     };
     let cwd = input.cwd.clone();
     match input.tool_name.as_str() {
-        "Bash" | "PowerShell" | "Monitor" => {
+        tool @ ("Bash" | "PowerShell" | "Monitor") => {
             let Some(command) = input.tool_input.get("command") else {
-                return malformed(format!("{} input has no command", input.tool_name));
+                return malformed(format!("{tool} input has no command"));
             };
             let Some(command) = command.as_str() else {
-                return malformed(format!("{}'s command is not a string", input.tool_name));
+                return malformed(format!("{tool}'s command is not a string"));
             };
-            let findings = shell::Shell::analyze(command, &cwd);
-            if let Some(problem) = findings.block {
+            let (block, confirm) = if tool == "PowerShell" {
+                let findings = powershell::analyze(command);
+                (findings.block, findings.confirm)
+            } else {
+                let findings = shell::Shell::analyze(command, &cwd);
+                (findings.block, findings.confirm)
+            };
+            if let Some(problem) = block {
+                if problem.rule == HookRule::UnprovenMention && allowed_by_human(command, &cwd) {
+                    return Decision::Allow;
+                }
                 return Decision::Block(problem);
             }
-            if findings.confirm {
+            if confirm {
                 return confirm_decision(&cwd);
             }
             Decision::Allow
         }
-        name if name.starts_with("mcp__") => mcp(name, &input.tool_input, &cwd),
+        "Write" | "Edit" | "MultiEdit" | "NotebookEdit" => {
+            edit_tool(&input.tool_name, &input.tool_input, &cwd)
+        }
+        "Read" | "Grep" | "Glob" | "NotebookRead" => {
+            read_tool(&input.tool_name, &input.tool_input, &cwd)
+        }
+        name if name.starts_with("mcp__") => mcp::decide(name, &input.tool_input, &cwd),
         _ => Decision::Allow,
     }
+}
+
+/// The path fields of the file tools.
+const PATH_FIELDS: &[&str] = &["file_path", "notebook_path", "path"];
+
+fn tool_paths(tool_input: &Value) -> Vec<&str> {
+    PATH_FIELDS
+        .iter()
+        .filter_map(|f| tool_input.get(f).and_then(Value::as_str))
+        .collect()
+}
+
+/// The edit tools may not change the guard's own files.
+fn edit_tool(tool: &str, tool_input: &Value, cwd: &Path) -> Decision {
+    let paths = tool_paths(tool_input);
+    if paths.is_empty() {
+        return malformed(format!("{tool} input has no file path"));
+    }
+    for path in paths {
+        if shell::protection(path, cwd).is_some() {
+            return Decision::Block(Problem {
+                rule: HookRule::ProtectedPath,
+                detail: format!(
+                    "{tool} would change {path}, one of the guard's own files (configuration, trust store, audit log, binaries, skill, Claude Code settings); a human changes these, then runs `dev-postgres trust`"
+                ),
+            });
+        }
+    }
+    Decision::Allow
+}
+
+/// The read tools may not read the secrets.
+fn read_tool(tool: &str, tool_input: &Value, cwd: &Path) -> Decision {
+    for path in tool_paths(tool_input) {
+        if shell::protection(path, cwd) == Some(shell::Protection::Secret) {
+            return Decision::Block(Problem {
+                rule: HookRule::SecretRead,
+                detail: format!(
+                    "{tool} would read {path}, which holds secrets (passwords, service entries or the trust store)"
+                ),
+            });
+        }
+    }
+    Decision::Allow
+}
+
+/// `hook.allow` in the configuration: exact commands, or prefixes ending in `*`.
+fn allowed_by_human(command: &str, cwd: &Path) -> bool {
+    let Ok(config) = Config::load(None, cwd) else {
+        return false;
+    };
+    let command = command.trim();
+    // A prefix covers one simple command, never what follows `;`, `|`, `$(`…
+    let simple = !command.contains([';', '&', '|', '\n', '`', '$', '<', '>', '(', ')']);
+    config
+        .hook
+        .allow
+        .iter()
+        .any(|entry| match entry.strip_suffix('*') {
+            Some(prefix) => simple && !prefix.trim().is_empty() && command.starts_with(prefix),
+            None => command == entry.trim(),
+        })
 }
 
 /// An agent-typed `pg-query --confirm`: the human decides (or, by config, nobody).
@@ -108,7 +192,7 @@ fn confirm_decision(cwd: &Path) -> Decision {
     let choice = Config::load(None, cwd).map_or(ConfirmDecision::Deny, |c| c.hook.confirm);
     match choice {
         ConfirmDecision::Ask => Decision::Ask(
-            "The agent wants to run a destructive statement with `pg-query --confirm`. Allow it only if you meant it; you can also run it yourself by typing `! pg-query --confirm …`.".into(),
+            "The agent wants to run pg-query with `--confirm` (or with arguments the hook cannot see, which may hold it): destructive statements. Allow it only if you meant it; you can also run it yourself by typing `! pg-query --confirm …`.".into(),
         ),
         ConfirmDecision::Deny => Decision::Block(Problem {
             rule: HookRule::AgentConfirm,
@@ -117,80 +201,61 @@ fn confirm_decision(cwd: &Path) -> Decision {
     }
 }
 
-/// MCP tools of database servers: classify the SQL they carry.
-fn mcp(tool: &str, tool_input: &Value, cwd: &Path) -> Decision {
-    let server = tool
-        .strip_prefix("mcp__")
-        .and_then(|rest| rest.split("__").next())
-        .unwrap_or_default();
-    let config = Config::load(None, cwd).unwrap_or_default();
-    if !server_matches(server, &config.hook.mcp_servers) {
-        return Decision::Allow;
-    }
-    let Some(object) = tool_input.as_object() else {
-        return Decision::Allow;
-    };
-    for key in ["sql", "query", "statement"] {
-        let Some(sql) = object.get(key).and_then(Value::as_str) else {
-            continue;
-        };
-        let mode = config.hook.mcp_mode;
-        let analysis = crate::sql::classify(sql, mode);
-        if analysis.exit_code(false) != crate::ExitCode::Ok {
-            let reason = analysis
-                .primary()
-                .map(|f| format!("[{}] {}", f.rule.id(), f.reason))
-                .unwrap_or_default();
-            return Decision::Block(Problem {
-                rule: HookRule::McpSql,
-                detail: format!(
-                    "the SQL this MCP tool ({tool}) would run is not allowed in {mode} mode: {reason}. Use pg-query, which guards the session on the server and logs every attempt"
-                ),
-            });
-        }
-    }
-    Decision::Allow
-}
-
-/// Whether an MCP server's name matches one of the patterns: a pattern with
-/// `*` is a glob over the whole name; otherwise it must equal the name or one
-/// of its words (`postgres-mcp` has the words `postgres` and `mcp`).
-pub fn server_matches(server: &str, patterns: &[String]) -> bool {
-    let server = server.to_lowercase();
-    let words: Vec<&str> = server
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    patterns.iter().any(|pattern| {
-        let pattern = pattern.to_lowercase();
-        if pattern.contains('*') {
-            words::glob_matches(&pattern, &server)
-        } else {
-            server == pattern || words.contains(&pattern.as_str())
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn mcp_servers_match_by_word_not_substring() {
-        let patterns: Vec<String> = ["postgres", "pg", "db", "*supa*"]
-            .map(String::from)
-            .to_vec();
-        for (server, expected) in [
-            ("postgres", true),
-            ("postgres-mcp", true),
-            ("my_pg", true),
-            ("app-db", true),
-            ("mongodb", false),
-            ("pgvector", false),
-            ("supabase", true),
-            ("github", false),
-        ] {
-            assert_eq!(server_matches(server, &patterns), expected, "{server}");
+    fn call(tool: &str, input: Value) -> Decision {
+        let bytes = serde_json::json!({
+            "hook_event_name": "PreToolUse", "tool_name": tool, "tool_input": input, "cwd": "/nonexistent/project",
+        });
+        decide(bytes.to_string().as_bytes())
+    }
+
+    fn rule(decision: &Decision) -> Option<&'static str> {
+        match decision {
+            Decision::Block(problem) => Some(problem.rule.id()),
+            _ => None,
         }
+    }
+
+    #[test]
+    fn edit_tools_may_not_change_the_guard_s_files() {
+        use serde_json::json;
+        for (tool, input) in [
+            (
+                "Write",
+                json!({"file_path": ".dev-postgres.json", "content": "{}"}),
+            ),
+            (
+                "Edit",
+                json!({"file_path": "/p/.claude/settings.json", "old_string": "a", "new_string": "b"}),
+            ),
+            (
+                "MultiEdit",
+                json!({"file_path": "~/.claude/settings.local.json", "edits": []}),
+            ),
+            (
+                "NotebookEdit",
+                json!({"notebook_path": "/p/.claude/skills/dev-postgres/SKILL.md", "new_source": ""}),
+            ),
+        ] {
+            assert_eq!(rule(&call(tool, input)), Some("protected-path"), "{tool}");
+        }
+        assert_eq!(
+            call(
+                "Write",
+                json!({"file_path": "src/main.rs", "content": "psql"})
+            ),
+            Decision::Allow
+        );
+        assert_eq!(
+            rule(&call("Read", json!({"file_path": "/home/u/.pgpass"}))),
+            Some("secret-read")
+        );
+        assert_eq!(
+            call("Read", json!({"file_path": ".dev-postgres.json"})),
+            Decision::Allow
+        );
     }
 }

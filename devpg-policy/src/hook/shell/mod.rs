@@ -19,6 +19,7 @@ mod handlers;
 mod protect;
 mod scripts;
 
+pub use protect::{protection, Protection};
 pub use scripts::SCRIPT_CAP;
 
 use super::mention;
