@@ -49,8 +49,14 @@ pub fn lookup(program: &str, args: &[Option<String>]) -> Option<&'static DataCom
         .iter()
         .take_while(|d| d.program == program)
         .filter(|d| {
-            d.subcommand.len() <= operands.len()
-                && d.subcommand.iter().zip(&operands).all(|(s, o)| s == o)
+            // `brew --prefix libpq`: an entry may name a leading option.
+            let words: Vec<&str> = if d.subcommand.first().is_some_and(|s| s.starts_with('-')) {
+                args.iter().map(|a| a.as_deref().unwrap_or("\0")).collect()
+            } else {
+                operands.clone()
+            };
+            d.subcommand.len() <= words.len()
+                && d.subcommand.iter().zip(&words).all(|(s, o)| s == o)
         })
         .max_by_key(|d| d.subcommand.len())
 }

@@ -34,7 +34,49 @@ fn names(token: &str) -> Option<String> {
         return None;
     }
     let name = normalize(token);
-    (is_blocked(&name) || DRIVER_WORDS.binary_search(&name.as_str()).is_ok()).then_some(name)
+    if is_blocked(&name) || is_driver(&name) {
+        return Some(name);
+    }
+    // `psycopg2.extras`, `pg8000.native`: a module path names its package.
+    let package = name.split('.').next().unwrap_or_default();
+    (package != name && is_driver(package)).then(|| package.to_string())
+}
+
+fn is_driver(name: &str) -> bool {
+    DRIVER_WORDS.binary_search(&name).is_ok()
+}
+
+/// A module an interpreter is told to load (`-r pg`, `-MDBD::Pg`,
+/// `--require pg`, `--import=postgres`) that is a PostgreSQL driver.
+pub fn driver_module(module: &str) -> bool {
+    let lower = module.to_ascii_lowercase();
+    lower
+        .split([':', '/', '.', '=', '@'])
+        .filter(|s| !s.is_empty())
+        .any(|segment| {
+            matches!(segment, "pg" | "postgres" | "postgresql" | "pgsql" | "pq")
+                || is_driver(segment)
+        })
+}
+
+/// The driver module among interpreter options in `text` (`--require pg`,
+/// `-MDBD::Pg`, `-rpg`), for variables like `NODE_OPTIONS`.
+pub fn driver_in_options(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for (i, word) in words.iter().enumerate() {
+        let module = match *word {
+            "-r" | "--require" | "--import" | "-M" | "-m" => words.get(i + 1).copied(),
+            w => ["--require=", "--import=", "-M", "-r", "-m"]
+                .iter()
+                .find_map(|p| w.strip_prefix(p))
+                .filter(|m| !m.is_empty()),
+        };
+        if let Some(module) = module.filter(|m| driver_module(m)) {
+            return Some(module.to_string());
+        }
+    }
+    // PYTHONSTARTUP names a file; any mention in the value counts.
+    first(text)
 }
 
 /// Every mention in `text`, in order.
@@ -122,6 +164,7 @@ mod tests {
             ("psql-notes.md pg_dump.sql psql_version", None),
             ("pg-query pg-schema postgresql", None),
             ("import pgvector", None),
+            ("from psycopg2.extras import x", Some("psycopg2")),
             ("--psql-compat", None),
         ] {
             assert_eq!(named(text).as_deref(), expected, "{text}");

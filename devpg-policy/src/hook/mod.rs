@@ -12,6 +12,7 @@ pub mod mention;
 mod powershell;
 pub mod programs;
 pub mod rules;
+pub mod runners;
 pub mod shell;
 pub mod words;
 

@@ -23,6 +23,12 @@ const DATA_COMMANDS: &[&str] = &[
     "write-output",
 ];
 
+/// Signs that a PowerShell command invokes something (lower case).
+const INVOKERS: &[&str] = &[
+    "& ", "&$", "&'", "&(", "&\"", ".invoke", ".source", "::start", "cmd ", "foreach", "iex",
+    "invoke-", "saps", "start-", "%{",
+];
+
 /// What the hook found in a PowerShell command.
 #[derive(Debug, Default)]
 pub struct Findings {
@@ -38,6 +44,19 @@ pub fn analyze(command: &str) -> Findings {
             detail: format!("it holds a PostgreSQL connection URI ({uri}…)"),
         });
         return findings;
+    }
+    // Data commands prove nothing when the text also invokes something
+    // (`& (Get-Command psql)`, `… | ForEach-Object { & $_ }`).
+    let lower = command.to_ascii_lowercase();
+    let invokes = INVOKERS.iter().any(|m| lower.contains(m));
+    if let Some(name) = programs::joined_program(command) {
+        if mention::first(command).is_none() {
+            findings.block = Some(Problem {
+                rule: HookRule::DynamicCommand,
+                detail: format!("the PowerShell command assembles the name {name}"),
+            });
+            return findings;
+        }
     }
     for statement in command.split(['\n', ';', '|', '{', '}', '(', ')']) {
         let words: Vec<String> = statement
@@ -60,7 +79,7 @@ pub fn analyze(command: &str) -> Findings {
         {
             findings.confirm = true;
         }
-        if DATA_COMMANDS.binary_search(&base).is_ok() {
+        if DATA_COMMANDS.binary_search(&base).is_ok() && !invokes {
             continue;
         }
         if let Some(found) = mention::first(statement) {

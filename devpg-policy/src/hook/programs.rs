@@ -436,6 +436,13 @@ const STARTUP_VARIABLES: &[&str] = &[
     "VISUAL",
 ];
 
+/// Variables that make an interpreter load modules (`PERL5OPT=-MDBD::Pg`). Sorted.
+const MODULE_VARIABLES: &[&str] = &["NODE_OPTIONS", "PERL5OPT", "PYTHONSTARTUP", "RUBYOPT"];
+
+pub fn module_variable(name: &str) -> bool {
+    MODULE_VARIABLES.binary_search(&name).is_ok()
+}
+
 pub fn startup_variable(name: &str) -> bool {
     STARTUP_VARIABLES.binary_search(&name).is_ok()
 }
@@ -461,16 +468,22 @@ pub fn mentioned_program(text: &str) -> Option<String> {
 
 /// Calls that start a process, in the languages the hook reads. Sorted.
 const SPAWN_MARKERS: &[&str] = &[
+    "%x",
     "__import__",
     "child_process",
     "deno.command",
+    "default profile command",
     "deno.run",
+    "do script",
+    "do shell script",
     "eval",
     "exec",
     "getattr",
     "getline",
+    "getoutput",
     "import os",
     "io.popen",
+    "open(",
     "open3",
     "os.system",
     "passthru",
@@ -478,6 +491,7 @@ const SPAWN_MARKERS: &[&str] = &[
     "popen",
     "proc_open",
     "process.start",
+    "process::command",
     "pty",
     "qx",
     "runtime.getruntime",
@@ -570,7 +584,8 @@ pub fn builds_code(text: &str) -> bool {
 /// Programs that transform text (`sed`, `tr`, `cut`, `rev` …): their output
 /// piped into a shell is code assembled at run time. Sorted.
 const TRANSFORMERS: &[&str] = &[
-    "awk", "cut", "gawk", "gsed", "paste", "perl", "python", "python3", "rev", "sed", "tr",
+    "awk", "bun", "cut", "deno", "gawk", "gsed", "jq", "lua", "node", "paste", "perl", "php",
+    "python", "python3", "rev", "ruby", "sed", "tr",
 ];
 
 pub fn transforms_text(text: &str) -> bool {
@@ -645,6 +660,7 @@ mod tests {
         assert_sorted(TRANSFORMERS);
         assert_sorted(URI_SCHEMES);
         assert_sorted(STARTUP_VARIABLES);
+        assert_sorted(MODULE_VARIABLES);
     }
 
     #[test]

@@ -62,6 +62,17 @@ impl Word {
             .collect()
     }
 
+    /// The known pieces joined with nothing between (`p${EMPTY}sql` → `psql`).
+    pub fn known_text(&self) -> String {
+        self.pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Known(text, _) => text.as_str(),
+                Piece::Unknown => "",
+            })
+            .collect()
+    }
+
     pub fn is_dynamic(&self) -> bool {
         self.pieces.contains(&Piece::Unknown)
     }
@@ -366,16 +377,24 @@ impl Evaluator<'_, '_> {
             let (pattern, replacement) = spec.split_once('/').unwrap_or((spec, ""));
             return literal_pattern(pattern).map(|p| value.replacen(&p, &literal(replacement), 1));
         }
-        for op in ["##", "#"] {
+        for (op, longest) in [("##", true), ("#", false)] {
             if let Some(pattern) = rest.strip_prefix(op) {
-                return literal_pattern(pattern)
-                    .map(|p| value.strip_prefix(&p).unwrap_or(&value).to_string());
+                return Some(strip_matching(
+                    &value,
+                    &strip_quotes(pattern),
+                    true,
+                    longest,
+                ));
             }
         }
-        for op in ["%%", "%"] {
+        for (op, longest) in [("%%", true), ("%", false)] {
             if let Some(pattern) = rest.strip_prefix(op) {
-                return literal_pattern(pattern)
-                    .map(|p| value.strip_suffix(&p).unwrap_or(&value).to_string());
+                return Some(strip_matching(
+                    &value,
+                    &strip_quotes(pattern),
+                    false,
+                    longest,
+                ));
             }
         }
         match rest {
@@ -429,6 +448,10 @@ impl Evaluator<'_, '_> {
 }
 
 fn strip_quotes(text: &str) -> String {
+    // `${x// /}`: a pattern of spaces is a pattern.
+    if text.trim().is_empty() {
+        return text.to_string();
+    }
     let t = text.trim();
     for q in ['"', '\''] {
         if let Some(inner) = t.strip_prefix(q).and_then(|t| t.strip_suffix(q)) {
@@ -436,6 +459,32 @@ fn strip_quotes(text: &str) -> String {
         }
     }
     unescape_unquoted(t)
+}
+
+/// `${x#pat}`, `${x##pat}`, `${x%pat}`, `${x%%pat}` with a glob pattern.
+fn strip_matching(value: &str, pattern: &str, prefix: bool, longest: bool) -> String {
+    let mut cuts: Vec<usize> = value
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(value.len()))
+        .collect();
+    // Shortest first for `#` (from the front) and `%` (from the back).
+    if prefix == longest {
+        cuts.reverse();
+    }
+    for cut in cuts {
+        let (head, tail) = (value.get(..cut), value.get(cut..));
+        let (Some(head), Some(tail)) = (head, tail) else {
+            continue;
+        };
+        if prefix && glob_matches(pattern, head) {
+            return tail.to_string();
+        }
+        if !prefix && glob_matches(pattern, tail) {
+            return head.to_string();
+        }
+    }
+    value.to_string()
 }
 
 /// A pattern with no glob characters, as literal text.

@@ -7,7 +7,12 @@ use super::super::words::{decode_ansi_c, Evaluator, Variables, Word};
 use tree_sitter::Node;
 
 /// What `$(…)` prints, when it is `echo`, `printf`, or a lookup of a program's path.
-pub fn substitution_output(node: Node<'_>, src: &str, variables: &Variables) -> Option<String> {
+pub fn substitution_output(
+    node: Node<'_>,
+    src: &str,
+    variables: &Variables,
+    files: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
     let command = node.named_child(0)?;
     if command.kind() != "command" || node.named_child_count() != 1 {
         return None;
@@ -34,6 +39,19 @@ pub fn substitution_output(node: Node<'_>, src: &str, variables: &Variables) -> 
     let args: Vec<Option<String>> = words.iter().skip(1).map(Word::value).collect();
     match name.as_str() {
         "echo" => join_echo(&args).map(|s| s.trim_end_matches('\n').to_string()),
+        "true" | "false" | ":" => Some(String::new()),
+        // `eval "$(cat x.sh)"`: the file's text.
+        "cat" => {
+            let mut text = String::new();
+            for file in &args {
+                let file = file.as_deref()?;
+                if file.starts_with('-') {
+                    return None;
+                }
+                text.push_str(&files(file)?);
+            }
+            (!args.is_empty()).then_some(text)
+        }
         "printf" => printf(args.first()?.as_deref()?, args.get(1..).unwrap_or_default()),
         "which" | "type" | "whereis" | "command" => {
             let program = args.iter().flatten().find(|a| !a.starts_with('-'))?;

@@ -9,7 +9,8 @@ use super::{key, Shell, Stdin};
 use crate::hook::mention;
 use crate::hook::programs;
 use crate::hook::rules::HookRule;
-use crate::hook::words::Word;
+use crate::hook::runners::Runner;
+use crate::hook::words::{Piece, Word};
 
 /// Options of pg-query that take a value: an unknown word there is not `--confirm`.
 const PG_QUERY_VALUE_OPTIONS: &[&str] = &[
@@ -91,6 +92,36 @@ const GIT_COMMAND_SETTINGS: &[&str] = &[
 const DATA_MODULES: &[&str] = &["pip", "py_compile", "pytest", "unittest"];
 
 impl Shell {
+    /// A runner (`poetry run CMD`, `tmux new -d 'CODE'`): its command is
+    /// judged as typed; the runner's own options are left to the gate.
+    pub(super) fn runner(
+        &mut self,
+        runner: &Runner,
+        words: &[Word],
+        stdin: Option<Stdin>,
+        src: &str,
+    ) {
+        let args = Self::values(words);
+        let Some(start) = runner.command_start(&args) else {
+            return;
+        };
+        let Some(command) = words.get(1 + start..).filter(|c| !c.is_empty()) else {
+            return;
+        };
+        let single = command.len() == 1;
+        match command.first().and_then(Word::value) {
+            Some(code) if single && code.contains(char::is_whitespace) => self.code(&code),
+            _ => self.run(command, stdin, src, false),
+        }
+        self.handle_all(Some(command));
+        if let Some(dash) = words
+            .get(start)
+            .filter(|w| w.value().as_deref() == Some("--"))
+        {
+            self.handle(Some(dash));
+        }
+    }
+
     fn values(words: &[Word]) -> Vec<Option<String>> {
         words.iter().skip(1).map(Word::value).collect()
     }
@@ -108,6 +139,7 @@ impl Shell {
         let known: Vec<&str> = args.iter().flatten().map(String::as_str).collect();
         match name {
             _ if programs::is_shell(name) => self.shell(words, stdin, src),
+            "pwsh" | "powershell" => self.powershell(words),
             _ if programs::interpreter(name).is_some() => self.interpreter(name, words, stdin, src),
             "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => self.awk(words),
             "eval" => {
@@ -138,7 +170,9 @@ impl Shell {
             "find" => self.find(words, src),
             "parallel" => self.parallel(words, stdin, src),
             "at" | "batch" => match option_value(&args, &["-f"]) {
-                Some(path) => self.script(&path, ScriptKind::Shell),
+                Some(path) => {
+                    self.script(&path, ScriptKind::Shell);
+                }
                 None => self.stdin_code(stdin, ScriptKind::Shell, src),
             },
             "git" => self.git(words),
@@ -178,7 +212,7 @@ impl Shell {
             }
             "source" | "." => self.source(words, stdin, src),
             "pg-query" => {
-                let unseen = via_xargs || self.unknown_pg_query_word(&args);
+                let unseen = via_xargs || self.unknown_pg_query_word(words);
                 if known.contains(&"--confirm") || unseen {
                     self.findings.confirm = true;
                 }
@@ -194,25 +228,72 @@ impl Shell {
         }
     }
 
+    /// `pwsh -c CODE`: PowerShell code, judged by the PowerShell rule;
+    /// an encoded command cannot be read.
+    fn powershell(&mut self, words: &[Word]) {
+        let args = Self::values(words);
+        for (i, arg) in args.iter().enumerate() {
+            let Some(arg) = arg.as_deref() else { continue };
+            let lower = arg.to_ascii_lowercase();
+            if matches!(
+                lower.as_str(),
+                "-encodedcommand" | "-enc" | "-e" | "-ec" | "-en" | "-encoded"
+            ) {
+                self.block(
+                    HookRule::DynamicCommand,
+                    "PowerShell runs an encoded command, which the hook cannot read",
+                );
+                return;
+            }
+            if matches!(lower.as_str(), "-command" | "-c" | "-file" | "-f") {
+                let rest = join(args.get(i + 1..).unwrap_or_default());
+                match rest {
+                    Some(code) => {
+                        let findings = crate::hook::powershell::analyze(&code);
+                        if let Some(problem) = findings.block {
+                            self.block(problem.rule, problem.detail);
+                        }
+                        if findings.confirm {
+                            self.findings.confirm = true;
+                        }
+                        self.handle_all(words.get(i + 2..));
+                    }
+                    None => self.block(
+                        HookRule::DynamicCommand,
+                        "PowerShell runs code known only at run time",
+                    ),
+                }
+                return;
+            }
+        }
+    }
+
     fn handle_all(&mut self, words: Option<&[Word]>) {
         for word in words.unwrap_or_default() {
             self.handle(Some(word));
         }
     }
 
-    /// An argument of pg-query that is only known at run time and could be `--confirm`.
-    fn unknown_pg_query_word(&self, args: &[Option<String>]) -> bool {
-        let mut previous: Option<&str> = None;
-        for arg in args {
-            match arg.as_deref() {
-                Some(a) => previous = Some(a),
-                None => {
-                    if !previous.is_some_and(|p| PG_QUERY_VALUE_OPTIONS.contains(&p)) {
-                        return true;
-                    }
-                    previous = None;
-                }
+    /// An argument of pg-query that is only known at run time and could be
+    /// `--confirm`: every known piece of it is a piece of `--confirm`.
+    fn unknown_pg_query_word(&self, words: &[Word]) -> bool {
+        let mut previous: Option<String> = None;
+        for word in words.iter().skip(1) {
+            if let Some(value) = word.value() {
+                previous = Some(value);
+                continue;
             }
+            let after_value_option = previous
+                .as_deref()
+                .is_some_and(|p| PG_QUERY_VALUE_OPTIONS.contains(&p));
+            let could_be = word.pieces.iter().all(|piece| match piece {
+                Piece::Known(text, _) => "--confirm".contains(text.as_str()),
+                Piece::Unknown => true,
+            });
+            if !after_value_option && could_be {
+                return true;
+            }
+            previous = None;
         }
         false
     }
@@ -293,7 +374,9 @@ impl Shell {
                 // Otherwise a script or option known only at run time.
                 return;
             };
-            if arg == "-c" || (arg.starts_with('-') && !arg.starts_with("--") && arg.contains('c'))
+            if arg == "-c"
+                || arg == "--command"
+                || (arg.starts_with('-') && !arg.starts_with("--") && arg.contains('c'))
             {
                 match args.get(i + 1).cloned().flatten() {
                     Some(code) => {
@@ -308,8 +391,17 @@ impl Shell {
                 return;
             }
             if arg == "--rcfile" || arg == "--init-file" {
-                if let Some(path) = args.get(i + 1).cloned().flatten() {
-                    self.script(&path, ScriptKind::Shell);
+                match args.get(i + 1).cloned().flatten() {
+                    Some(path) => {
+                        self.script(&path, ScriptKind::Shell);
+                    }
+                    None => {
+                        if let Some(output) = self.process_output_of(words.get(i + 2)) {
+                            self.handle(words.get(i + 2));
+                            self.stdin_code(Some(output), ScriptKind::Shell, src);
+                            self.stdin_read = false;
+                        }
+                    }
                 }
                 i += 2;
                 continue;
@@ -335,7 +427,7 @@ impl Shell {
         self.stdin_code(stdin, ScriptKind::Shell, src);
     }
 
-    fn process_output_of(&self, word: Option<&Word>) -> Option<Stdin> {
+    pub(super) fn process_output_of(&self, word: Option<&Word>) -> Option<Stdin> {
         let span = word?.span.as_ref()?;
         self.process_output.get(&key(span)).cloned()
     }
@@ -415,6 +507,28 @@ impl Shell {
                 }
                 return;
             }
+            // `perl -le CODE`, `ruby -ne CODE`: the code option last in a cluster.
+            let clustered = !arg.starts_with("--")
+                && arg.len() > 2
+                && spec
+                    .code_options
+                    .iter()
+                    .filter(|o| o.len() == 2)
+                    .any(|o| o.get(1..).is_some_and(|letter| arg.ends_with(letter)));
+            if clustered {
+                match args.get(i + 1).cloned().flatten() {
+                    Some(code) => {
+                        if self.scan_code(&code) {
+                            self.handle(words.get(i + 2));
+                        }
+                    }
+                    None => self.block(
+                        HookRule::DynamicCommand,
+                        format!("{name} runs code known only at run time"),
+                    ),
+                }
+                return;
+            }
             if spec.subcommands.contains(&arg) {
                 i += 1;
                 continue;
@@ -432,6 +546,18 @@ impl Shell {
                 return;
             }
             if arg.starts_with('-') && arg != "-" {
+                // `node -r pg`, `perl -MDBD::Pg`, `ruby -rpg`: a driver loaded.
+                let loads = mention::driver_in_options(&format!(
+                    "{arg} {}",
+                    args.get(i + 1).cloned().flatten().unwrap_or_default()
+                ));
+                if let Some(module) = loads.filter(|m| mention::driver_module(m)) {
+                    self.block(
+                        HookRule::InterpreterRunsPgClient,
+                        format!("{name} loads a PostgreSQL driver ({module})"),
+                    );
+                    return;
+                }
                 i += if spec.value_options.contains(&arg) {
                     2
                 } else {
@@ -449,6 +575,24 @@ impl Shell {
         self.stdin_code(stdin, ScriptKind::Code, src);
     }
 
+    /// awk code: a program named where `system()`, a pipe or `getline` can run it.
+    fn awk_code(&mut self, code: &str) -> bool {
+        let runs = code.contains("system") || code.contains('|') || code.contains("getline");
+        match mention::mentions(code)
+            .into_iter()
+            .find(|m| programs::is_blocked(&m.name))
+        {
+            Some(found) if runs => {
+                self.block(
+                    HookRule::InterpreterRunsPgClient,
+                    format!("its awk program runs commands and names {}", found.name),
+                );
+                false
+            }
+            _ => true,
+        }
+    }
+
     /// awk's program is code: `system()`, pipes and `getline` run commands.
     fn awk(&mut self, words: &[Word]) {
         let args = Self::values(words);
@@ -456,8 +600,18 @@ impl Shell {
         while let Some(arg) = args.get(i) {
             match arg.as_deref() {
                 Some("-f" | "--file") => {
-                    if let Some(path) = args.get(i + 1).cloned().flatten() {
-                        self.script(&path, ScriptKind::Code);
+                    let word = words.get(i + 2);
+                    let text = match args.get(i + 1).cloned().flatten() {
+                        Some(path) => read_script(&self.cwd.join(path), &self.root),
+                        None => match self.process_output_of(word) {
+                            Some(Stdin::Text(text)) => Some(text),
+                            _ => None,
+                        },
+                    };
+                    if let Some(text) = text {
+                        if self.awk_code(&text) {
+                            self.handle(word);
+                        }
                     }
                     return;
                 }
@@ -465,7 +619,7 @@ impl Shell {
                 Some("-e" | "--source") | None => {
                     let at = if arg.is_none() { i } else { i + 1 };
                     if let Some(code) = args.get(at).cloned().flatten() {
-                        if self.scan_code(&code) {
+                        if self.awk_code(&code) {
                             self.handle(words.get(at + 1));
                         }
                     }
@@ -473,7 +627,7 @@ impl Shell {
                 }
                 Some(a) if a.starts_with('-') && a.len() > 1 => i += 1,
                 Some(code) => {
-                    if self.scan_code(code) {
+                    if self.awk_code(code) {
                         self.handle(words.get(i + 1));
                     }
                     return;
@@ -509,6 +663,10 @@ impl Shell {
                 );
                 return false;
             }
+            // The code may write the name into a file a later command runs.
+            if self.taint.is_none() {
+                self.taint = Some(("code that names it".into(), found.name.clone()));
+            }
         }
         if let Some(name) = programs::quoted_program(code) {
             self.block(
@@ -520,14 +678,15 @@ impl Shell {
         true
     }
 
-    pub(super) fn script(&mut self, path: &str, kind: ScriptKind) {
+    /// Reads and judges a script; false when it cannot be read.
+    pub(super) fn script(&mut self, path: &str, kind: ScriptKind) -> bool {
         let full = self.cwd.join(path);
         let text = match self.written.get(&full) {
             Some(text) => Some(text.clone()),
             None => read_script(&full, &self.root),
         };
         let Some(text) = text else {
-            return;
+            return false;
         };
         let kind = match kind {
             ScriptKind::ByContent => script_kind(path, &text),
@@ -547,6 +706,7 @@ impl Shell {
             }
             ScriptKind::ByContent | ScriptKind::Binary => {}
         }
+        true
     }
 
     /// `source FILE`, `. <(…)`, `source /dev/stdin`.
@@ -554,7 +714,12 @@ impl Shell {
         let word = words.get(1);
         match word.and_then(Word::value) {
             Some(path) if names_stdin(&path) => self.stdin_code(stdin, ScriptKind::Shell, src),
-            Some(path) => self.script(&path, ScriptKind::Shell),
+            Some(path) => {
+                if !self.script(&path, ScriptKind::Shell) {
+                    // Not read: the gate judges the path like any word.
+                    return;
+                }
+            }
             None => match self.process_output_of(word) {
                 Some(output) => {
                     self.stdin_code(Some(output), ScriptKind::Shell, src);
@@ -573,7 +738,9 @@ impl Shell {
     /// A value that a shell runs when it starts, or a command a program runs.
     pub(super) fn startup(&mut self, name: &str, value: &str) {
         match name {
-            "BASH_ENV" | "ENV" => self.script(value, ScriptKind::Shell),
+            "BASH_ENV" | "ENV" => {
+                self.script(value, ScriptKind::Shell);
+            }
             _ => self.code(value),
         }
     }
@@ -585,6 +752,11 @@ impl Shell {
             Some(code) if !code.is_empty() => {
                 self.code(&code);
                 self.handle_all(words.get(host + 2..));
+                // `ssh host 'bash -s' < x.sh`: a remote shell reads its standard input.
+                let remote = code.split_whitespace().next().unwrap_or_default();
+                if programs::is_shell(remote.rsplit('/').next().unwrap_or(remote)) {
+                    self.stdin_code(stdin, ScriptKind::Shell, src);
+                }
             }
             Some(_) => self.stdin_code(stdin, ScriptKind::Shell, src),
             None => self.block(
@@ -596,11 +768,13 @@ impl Shell {
 
     fn container(&mut self, words: &[Word], stdin: Option<Stdin>, src: &str) {
         let args = Self::values(words);
-        if let Some(i) = args
-            .iter()
-            .position(|a| a.as_deref() == Some("--entrypoint"))
-        {
-            if let Some(entry) = args.get(i + 1).cloned().flatten() {
+        for (i, arg) in args.iter().enumerate() {
+            let entry = match arg.as_deref() {
+                Some("--entrypoint") => args.get(i + 1).cloned().flatten(),
+                Some(a) => a.strip_prefix("--entrypoint=").map(str::to_string),
+                None => None,
+            };
+            if let Some(entry) = entry {
                 self.run(&[Word::known(entry)], None, src, false);
             }
         }
@@ -615,6 +789,18 @@ impl Shell {
         let interactive = rest.iter().take(target).flatten().any(|a| {
             a == "--interactive" || (a.starts_with('-') && !a.starts_with("--") && a.contains('i'))
         });
+        // An image of a client (`dbcli/pgcli`) runs it; a server image does not.
+        if let Some(image) = rest.get(target).cloned().flatten() {
+            let base = image.rsplit('/').next().unwrap_or(&image);
+            let base = programs::normalize(base.split([':', '@']).next().unwrap_or(base));
+            if programs::is_blocked(&base) && !matches!(base.as_str(), "postgres" | "postmaster") {
+                self.block(
+                    HookRule::PgClientProgram,
+                    format!("the image {image} runs {base}, a PostgreSQL program"),
+                );
+                return;
+            }
+        }
         // Options and the image or container are data; the command is judged itself.
         self.handle_all(words.get(..sub + target + 3));
         let first = sub + target + 3;
@@ -701,6 +887,9 @@ impl Shell {
                 None => (arg.to_ascii_lowercase(), args.get(i + 1).cloned().flatten()),
             };
             let Some(value) = value else { continue };
+            if setting == "core.hookspath" {
+                self.hook_dirs.push(value.clone());
+            }
             let code = if setting.starts_with("alias.") {
                 value.strip_prefix('!').map(str::to_string)
             } else if GIT_COMMAND_SETTINGS.contains(&setting.as_str())

@@ -27,7 +27,7 @@ use super::programs::{self, Wrapper};
 use super::rules::{HookRule, Problem};
 use super::words::{expand_braces, glob_matches, Evaluator, Variables, Word};
 use emulate::{join_echo, printf, substitution_output};
-use scripts::{first_commands, read_script, runs_as_code};
+use scripts::{first_commands, read_script, starts_by_itself};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -39,6 +39,13 @@ const MAX_CODE_DEPTH: usize = 8;
 const MAX_TREE_DEPTH: usize = 400;
 /// How many wrappers (`sudo nice timeout …`) are looked through.
 const MAX_WRAPPERS: usize = 16;
+
+/// What a redirection does once its statement has run.
+#[derive(Debug, Default)]
+struct Pending {
+    writes: Vec<(String, String, bool)>,
+    taint: Option<(String, String)>,
+}
 
 /// What the analysis of one command line found.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -75,6 +82,14 @@ pub struct Shell {
     /// What `<(…)` arguments print, by the argument's span.
     process_output: HashMap<(usize, usize), Stdin>,
     protect: protect::Guarded,
+    /// A file this line wrote (or code it ran may have written) that
+    /// mentions a program: (what, name). A later command that is not a data
+    /// command may run it (`printf … > Makefile && make`).
+    taint: Option<(String, String)>,
+    /// Folders git was told to take hooks from (`core.hooksPath`).
+    hook_dirs: Vec<String>,
+    /// What a redirection writes, done once its statement has run.
+    pending: Vec<Pending>,
 }
 
 fn key(span: &Range<usize>) -> (usize, usize) {
@@ -97,6 +112,9 @@ impl Shell {
             stdin_read: false,
             process_output: HashMap::new(),
             protect: protect::Guarded::new(cwd),
+            taint: None,
+            pending: Vec::new(),
+            hook_dirs: Vec::new(),
         };
         shell.code(command);
         shell.findings
@@ -190,6 +208,7 @@ impl Shell {
             if let Some(name) = programs::mentioned_program(&text)
                 .or(glob.map(String::from))
                 .or(braced)
+                .or_else(|| programs::joined_program(&text))
             {
                 self.block(
                     HookRule::Unparsable,
@@ -253,7 +272,10 @@ impl Shell {
             "variable_assignment" => self.assignment(node, src),
             "declaration_command" => self.declaration(node, src),
             "command" => self.command(node, src, stdin),
-            "redirected_statement" => self.redirected(node, src, stdin),
+            "redirected_statement" => {
+                self.pending.push(Pending::default());
+                self.redirected(node, src, stdin);
+            }
             "pipeline" => self.pipeline(node, src, stdin),
             "for_statement" => self.for_loop(node, src),
             _ => {}
@@ -265,11 +287,35 @@ impl Shell {
             // what they hold (`$(…)`) is walked like everything else.
             self.walk(child, src, stdin, depth + 1);
         }
+        if node.kind() == "redirected_statement" {
+            if let Some(pending) = self.pending.pop() {
+                for (path, text, append) in pending.writes {
+                    self.write_file(&path, &text, append);
+                }
+                if let Some(taint) = pending.taint {
+                    self.taint.get_or_insert(taint);
+                }
+            }
+        }
+    }
+
+    /// Marks the line tainted once the current statement has run.
+    fn taint_later(&mut self, what: String, name: String) {
+        match self.pending.last_mut() {
+            Some(slot) => {
+                slot.taint.get_or_insert((what, name));
+            }
+            None => {
+                self.taint.get_or_insert((what, name));
+            }
+        }
     }
 
     fn evaluate(&mut self, node: Node<'_>, src: &str) -> Word {
         let variables = &self.variables;
-        let substitution = |n: Node<'_>| substitution_output(n, src, variables);
+        let (cwd, root) = (&self.cwd, &self.root);
+        let files = |path: &str| read_script(&cwd.join(path), root);
+        let substitution = |n: Node<'_>| substitution_output(n, src, variables, &files);
         let evaluator = Evaluator {
             source: src,
             variables,
@@ -295,9 +341,31 @@ impl Shell {
             .to_string();
         let value_node = node.child_by_field_name("value");
         let value = match value_node {
+            // `BASH_ENV=<(echo psql)`: the file holds what the process prints.
+            Some(value) if value.kind() == "process_substitution" => {
+                let output = value
+                    .named_child(0)
+                    .and_then(|inner| self.output_of(inner, src, None));
+                if let Some(Stdin::Text(text)) = output {
+                    if let Some(found) = mention::first(&text) {
+                        self.unproven(&format!("the file given to {name}"), &found);
+                    }
+                }
+                None
+            }
             Some(value) => self.evaluate(value, src).value(),
             None => Some(String::new()),
         };
+        if let Some(module) = value
+            .as_deref()
+            .filter(|_| programs::module_variable(&name))
+            .and_then(mention::driver_in_options)
+        {
+            self.block(
+                HookRule::InterpreterRunsPgClient,
+                format!("{name} makes the interpreter load a PostgreSQL driver ({module})"),
+            );
+        }
         // `x+=ql` appends.
         let appends = src
             .get(name_node.end_byte()..node.end_byte())
@@ -406,7 +474,14 @@ impl Shell {
                 let word = self.evaluate(target, src);
                 if word.has_brace() {
                     if let Some(text) = word.value() {
-                        words.extend(expand_braces(&text).into_iter().map(|t| Word {
+                        let expanded = expand_braces(&text);
+                        if let Some(uri) = expanded.iter().find_map(|t| programs::find_uri(t)) {
+                            self.block(
+                                HookRule::PostgresUri,
+                                format!("it holds a PostgreSQL connection URI ({uri}…)"),
+                            );
+                        }
+                        words.extend(expanded.into_iter().map(|t| Word {
                             span: word.span.clone(),
                             ..Word::known(t)
                         }));
@@ -506,9 +581,19 @@ impl Shell {
                         words = next;
                         continue;
                     }
-                    None => return,
+                    None => {
+                        // `exec 3< <(…)`, `sudo -s <<< …`: what it reads is not data.
+                        self.stdin_gate(&name, &stdin, false);
+                        return;
+                    }
                 }
             }
+            if let Some(runner) = super::runners::lookup(&name, &args) {
+                self.runner(runner, words, stdin.clone(), src);
+                self.gate(&name, words, &stdin, Some(&name));
+                return;
+            }
+            self.tainted(&name, &args);
             // Nested commands (a container's, find's -exec) keep their own marks.
             let outer = std::mem::take(&mut self.handled);
             self.stdin_read = false;
@@ -562,7 +647,12 @@ impl Shell {
                 self.prove(word.span.as_ref());
                 continue;
             }
-            let text = word.value().unwrap_or_else(|| word.visible());
+            let mut text = word.value().unwrap_or_else(|| word.visible());
+            // `make -f <(printf …)`: what the file holds is what the program reads.
+            if let Some(Stdin::Text(output)) = self.process_output_of(Some(word)) {
+                text.push(' ');
+                text.push_str(&output);
+            }
             let is_data = i
                 .checked_sub(1)
                 .and_then(|a| data.as_ref().and_then(|d| d.get(a)))
@@ -581,8 +671,13 @@ impl Shell {
                 _ => self.prove(word.span.as_ref()),
             }
         }
+        self.stdin_gate(what, stdin, table.is_some());
+    }
+
+    /// Text with a mention fed to a command that does not read it as data.
+    fn stdin_gate(&mut self, what: &str, stdin: &Option<Stdin>, data: bool) {
         if let Some(Stdin::Text(text)) = stdin {
-            if !self.stdin_read && table.is_none() {
+            if !self.stdin_read && !data {
                 if let Some(found) = mention::first(text) {
                     self.unproven(
                         &format!("text fed to `{what}` on its standard input"),
@@ -591,6 +686,26 @@ impl Shell {
                 }
             }
         }
+    }
+
+    /// A command after a write of a mention, that may run what was written.
+    fn tainted(&mut self, name: &str, args: &[Option<String>]) {
+        // Tools that only move or show text, and run none of it. Sorted.
+        const TEXT_TOOLS: &[&str] = &[
+            ":", "[", "basename", "bat", "cat", "cd", "chmod", "chown", "cmp", "column", "cp",
+            "cut", "diff", "dirname", "du", "echo", "exit", "false", "file", "git", "grep", "head",
+            "jq", "less", "ln", "ls", "mkdir", "more", "mv", "printf", "readlink", "realpath",
+            "rg", "rm", "rmdir", "sed", "set", "sleep", "sort", "stat", "tail", "tee", "test",
+            "touch", "tr", "true", "uniq", "wait", "wc", "which", "xxd",
+        ];
+        let _ = args;
+        let Some((what, found)) = self.taint.clone() else {
+            return;
+        };
+        if TEXT_TOOLS.binary_search(&name).is_ok() {
+            return;
+        }
+        self.unproven(&format!("{what}, which `{name}` may then run,"), &found);
     }
 
     /// The command a wrapper runs (`sudo -u x psql` → `psql`), or None when it runs none.
@@ -680,6 +795,7 @@ impl Shell {
             );
         } else if let Some(name) = programs::mentioned_program(src)
             .or_else(|| programs::mentioned_program(&seen))
+            .or_else(|| programs::mentioned_program(&word.known_text()))
             .or_else(|| programs::joined_program(src))
         {
             self.block(
@@ -728,8 +844,10 @@ impl Shell {
                     input = Some(value.map_or(Stdin::Unknown, |v| Stdin::Text(v + "\n")));
                 }
                 "file_redirect" => {
+                    let mut c = redirect.walk();
                     let operator = redirect
-                        .child(0)
+                        .children(&mut c)
+                        .find(|o| o.kind() != "file_descriptor")
                         .and_then(|o| src.get(o.byte_range()))
                         .unwrap_or_default()
                         .to_string();
@@ -740,17 +858,26 @@ impl Shell {
                     }
                     let path = path.and_then(|p| p.value());
                     if operator.contains('>') {
-                        if let Some(path) = path {
-                            self.protect
-                                .written(&mut self.findings, &path, "a redirection");
-                            targets.push((path, operator.contains(">>")));
-                        }
+                        // A target known only at run time keeps its place: "?".
+                        let path = path.unwrap_or_else(|| "?".into());
+                        self.protect
+                            .written(&mut self.findings, &path, "a redirection");
+                        targets.push((path, operator.contains(">>")));
                     } else if operator == "<" {
                         if let Some(path) = &path {
                             self.protect.read(&mut self.findings, path, "a redirection");
                         }
+                        // `bash < <(cat x.sh)`: the output of the process.
+                        let process = destination
+                            .filter(|d| d.kind() == "process_substitution")
+                            .and_then(|d| d.named_child(0))
+                            .and_then(|inner| self.output_of(inner, src, None));
                         let text = path.and_then(|p| read_script(&self.cwd.join(p), &self.root));
-                        input = Some(text.map_or(Stdin::Unknown, Stdin::Text));
+                        input = Some(match (process, text) {
+                            (Some(output), _) => output,
+                            (None, Some(text)) => Stdin::Text(text),
+                            (None, None) => Stdin::Unknown,
+                        });
                     }
                 }
                 _ => {}
@@ -774,22 +901,47 @@ impl Shell {
             }
         }
         // Files the line writes, for a later `bash FILE`.
-        if let Some(Stdin::Text(text)) = output {
-            for (path, append) in targets {
-                self.write_file(&path, &text, append);
+        match output {
+            Some(Stdin::Text(text)) => {
+                for (path, append) in targets {
+                    match self.pending.last_mut() {
+                        Some(slot) => slot.writes.push((path, text.clone(), append)),
+                        None => self.write_file(&path, &text, append),
+                    }
+                }
             }
+            // `jq '.scripts.db = "psql"' package.json > p.json`: unknown
+            // output from a line that mentions a program.
+            _ if !targets.is_empty() => {
+                let text = src.get(body.byte_range()).unwrap_or_default();
+                if let Some(found) = mention::first(text) {
+                    self.taint_later(
+                        "the output written by a command that names it".into(),
+                        found,
+                    );
+                }
+            }
+            _ => {}
         }
     }
 
     /// Records a file the command line writes; a mention written into a
     /// file that a build, a shell or a compiler runs blocks.
     fn write_file(&mut self, path: &str, text: &str, append: bool) {
-        if runs_as_code(path) {
-            if let Some(found) = mention::first(text) {
+        if let Some(found) = mention::first(text) {
+            let hook = self.hook_dirs.iter().any(|dir| {
+                path.strip_prefix(dir.trim_end_matches('/'))
+                    .is_some_and(|rest| rest.starts_with('/'))
+            });
+            if starts_by_itself(path) || hook {
                 self.unproven(
-                    &format!("the text written into {path}, which a build or a shell runs,"),
+                    &format!(
+                        "the text written into {path}, which a shell or a tool runs by itself,"
+                    ),
                     &found,
                 );
+            } else {
+                self.taint_later(format!("the text written into {path}"), found);
             }
         }
         let full = self.cwd.join(path);
@@ -815,11 +967,34 @@ impl Shell {
 
     /// What a command prints, when that can be known statically.
     fn output_of(&mut self, node: Node<'_>, src: &str, input: Option<Stdin>) -> Option<Stdin> {
-        let node = if node.kind() == "redirected_statement" {
+        let mut node = if node.kind() == "redirected_statement" {
             node.child_by_field_name("body")?
         } else {
             node
         };
+        // `a && b > f`: tree-sitter hangs the redirect on the list; it is b's.
+        while node.kind() == "list" {
+            let count = node.named_child_count();
+            node = node.named_child(count.checked_sub(1)?)?;
+        }
+        if matches!(node.kind(), "subshell" | "compound_statement") {
+            // `(crontab -l; echo '* * * * * psql')`: what its commands print.
+            let mut cursor = node.walk();
+            let parts: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+            let (mut text, mut whole) = (String::new(), true);
+            for part in parts {
+                match self.output_of(part, src, None) {
+                    Some(Stdin::Text(t)) => text.push_str(&t),
+                    _ => whole = false,
+                }
+            }
+            let keep = whole || mention::first(&text).is_some();
+            return Some(if keep {
+                Stdin::Text(text)
+            } else {
+                Stdin::Unknown
+            });
+        }
         if node.kind() != "command" {
             return Some(Stdin::Unknown);
         }
@@ -983,6 +1158,21 @@ mod analysis {
         Shell::analyze(command, Path::new("/nonexistent"))
             .block
             .map(|p| p.rule.id())
+    }
+
+    #[test]
+    #[ignore = "prints verdicts for debugging"]
+    fn print_verdicts() {
+        for command in std::env::var("CMDS").unwrap_or_default().split("\n@@\n") {
+            println!(
+                "{:?} <= {command}",
+                Shell::analyze(
+                    command,
+                    Path::new("/work/wt-hook/tests/corpus/hook/project")
+                )
+                .block
+            );
+        }
     }
 
     #[test]

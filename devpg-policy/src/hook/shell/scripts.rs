@@ -62,9 +62,10 @@ pub fn names_stdin(path: &str) -> bool {
     )
 }
 
-/// Files whose text a build, a shell or a compiler runs: writing a mention
-/// into one is writing code (`printf 'all:\n\tpsql' > Makefile && make`).
-pub fn runs_as_code(path: &str) -> bool {
+/// Files that a shell or a tool runs by itself, later, without being
+/// named: start-up files, git hooks, `.pth` files. Writing a mention into
+/// one blocks even when nothing on the line runs it.
+pub fn starts_by_itself(path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path);
     const NAMES: &[&str] = &[
         ".bash_login",
@@ -72,47 +73,24 @@ pub fn runs_as_code(path: &str) -> bool {
         ".bash_profile",
         ".bashrc",
         ".envrc",
+        ".gdbinit",
         ".gitconfig",
-        ".justfile",
+        ".inputrc",
         ".profile",
+        ".psqlrc",
+        ".sqliterc",
+        ".vimrc",
         ".zlogin",
         ".zprofile",
         ".zshenv",
         ".zshrc",
-        "BUILD",
-        "Containerfile",
-        "Dockerfile",
-        "GNUmakefile",
-        "Justfile",
-        "Makefile",
-        "Procfile",
-        "Rakefile",
-        "Taskfile.yml",
-        "build.gradle",
-        "build.rs",
-        "compose.yaml",
-        "compose.yml",
-        "config",
-        "docker-compose.yaml",
-        "docker-compose.yml",
-        "justfile",
-        "makefile",
-        "package.json",
-        "pyproject.toml",
-        "setup.py",
+        "config.fish",
     ];
-    const EXTENSIONS: &[&str] = &[
-        "bash", "c", "cc", "cjs", "cpp", "cs", "go", "java", "js", "kt", "lua", "mjs", "mk", "php",
-        "pl", "ps1", "py", "rb", "rs", "sh", "swift", "ts", "zsh",
-    ];
-    if NAMES.binary_search(&base).is_ok() || base.starts_with("Dockerfile") {
-        return true;
-    }
-    if path.contains(".git/hooks/") || path.contains("/etc/profile") {
-        return true;
-    }
-    base.rsplit_once('.')
-        .is_some_and(|(_, ext)| EXTENSIONS.binary_search(&ext).is_ok())
+    NAMES.binary_search(&base).is_ok()
+        || base.ends_with(".pth")
+        || path.contains("hooks/")
+        || path.contains("/etc/profile")
+        || path.contains("/.config/")
 }
 
 /// The commands that read a pipeline stage's or statement's standard input.
@@ -139,18 +117,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn build_and_startup_files_run_as_code() {
+    fn startup_files_start_by_themselves() {
         for path in [
-            "Makefile",
             "x/.bashrc",
-            "a.sh",
             ".git/hooks/pre-commit",
-            "Dockerfile.dev",
+            "h/hooks/post-checkout",
+            "/usr/lib/python3/site-packages/zz.pth",
         ] {
-            assert!(runs_as_code(path), "{path}");
+            assert!(starts_by_itself(path), "{path}");
         }
-        for path in ["notes.md", "commands.txt", "out.log"] {
-            assert!(!runs_as_code(path), "{path}");
+        for path in ["notes.md", "commands.txt", "Makefile", "run.sh"] {
+            assert!(!starts_by_itself(path), "{path}");
         }
     }
 }
