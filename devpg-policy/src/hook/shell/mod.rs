@@ -806,9 +806,8 @@ impl Shell {
     }
 
     fn redirected(&mut self, node: Node<'_>, src: &str, stdin: &mut HashMap<usize, Stdin>) {
-        let Some(body) = node.child_by_field_name("body") else {
-            return;
-        };
+        // `> file` alone truncates it: the body may be missing.
+        let body = node.child_by_field_name("body").unwrap_or(node);
         let mut cursor = node.walk();
         let redirects: Vec<Node<'_>> = node
             .children_by_field_name("redirect", &mut cursor)

@@ -91,9 +91,10 @@ pub fn protection(path: &str, cwd: &Path) -> Option<Protection> {
     None
 }
 
-/// Whether changing `path` as a whole (`rm -rf .claude`, `mv . ../x`) would
-/// change a guarded file inside it.
-fn holds_guarded(path: &str, cwd: &Path) -> bool {
+/// Whether changing `path` as a whole (`rm -rf .claude`, `cp -r x .claude`)
+/// would change a guarded file inside it; with `ancestors`, also a folder
+/// that holds the project (`rm -rf .`, `mv . ../x`).
+fn holds_guarded(path: &str, cwd: &Path, ancestors: bool) -> bool {
     let full = normalize(path, cwd);
     let base = full
         .file_name()
@@ -102,7 +103,7 @@ fn holds_guarded(path: &str, cwd: &Path) -> bool {
     matches!(
         base.as_str(),
         ".claude" | "dev-postgres" | ".local" | ".config"
-    ) || cwd.starts_with(&full)
+    ) || (ancestors && normalize(".", cwd).starts_with(&full))
 }
 
 /// `~`, `$HOME`, relative paths, `.` and `..`, resolved without the file system.
@@ -214,7 +215,8 @@ impl Shell {
                 || a.starts_with("-pi")
                 || a == "-i.bak"
         });
-        let recursive_change = |shell: &Shell, path: &str| holds_guarded(path, &shell.cwd);
+        let folder_change =
+            |shell: &Shell, path: &str, ancestors: bool| holds_guarded(path, &shell.cwd, ancestors);
         let mut changed: Vec<&str> = Vec::new();
         let mut read: Vec<&str> = Vec::new();
         match name {
@@ -241,12 +243,27 @@ impl Shell {
                 }
             }
             "sed" | "gsed" | "perl" if in_place => changed.extend(operands.iter().skip(1)),
+            // `find . -name .dev-postgres.json -delete`: the names it deletes.
+            "find" if args.iter().any(|a| a == "-delete") => changed.extend(
+                args.iter()
+                    .map(String::as_str)
+                    .filter(|a| !a.starts_with('-') && *a != "."),
+            ),
+            // `git checkout -- FILE` and friends overwrite or remove files.
+            "git" => {
+                if matches!(
+                    operands.first(),
+                    Some(&("checkout" | "restore" | "rm" | "mv" | "reset" | "stash" | "clean"))
+                ) {
+                    changed.extend(operands.iter().skip(1));
+                }
+            }
             _ if METADATA_ONLY.contains(&name) => {}
             _ => read.extend(&operands),
         }
         for path in changed {
-            let whole = matches!(name, "rm" | "mv" | "chmod" | "chown" | "rmdir")
-                && recursive_change(self, path);
+            let ancestors = matches!(name, "rm" | "mv" | "rmdir");
+            let whole = folder_change(self, path, ancestors);
             if whole {
                 Guarded::block(
                     &mut self.findings,
