@@ -124,8 +124,9 @@ fn bounded(text: &str, begin: usize, end: usize) -> bool {
     let after = text.get(end..).and_then(|t| t.chars().next());
     let first = text.get(begin..end).and_then(|t| t.chars().next());
     let last = text.get(begin..end).and_then(|t| t.chars().next_back());
-    !(first.is_some_and(inner) && before.is_some_and(inner))
-        && !(last.is_some_and(inner) && after.is_some_and(inner))
+    let runs_in = first.is_some_and(inner) && before.is_some_and(inner);
+    let runs_out = last.is_some_and(inner) && after.is_some_and(inner);
+    !runs_in && !runs_out
 }
 
 /// The first mention in `text`, by name.

@@ -4,6 +4,7 @@
 //! It fails closed: input it cannot read, a panic, anything unexpected is a
 //! block (Claude Code lets a command run when a hook crashes or exits with
 //! anything but 2).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 pub mod data;
 mod input;

@@ -57,7 +57,10 @@ pub fn vendor_opens_psql(name: &str, args: &[Option<String>]) -> Option<String> 
                     Some(prefix) => word.starts_with(prefix),
                     None => pattern == word,
                 });
-        matched.then(|| format!("{name} {}", operands[..words.len()].join(" ")))
+        matched.then(|| {
+            let shown = operands.get(..words.len()).unwrap_or_default();
+            format!("{name} {}", shown.join(" "))
+        })
     })
 }
 
@@ -471,8 +474,8 @@ const SPAWN_MARKERS: &[&str] = &[
     "%x",
     "__import__",
     "child_process",
-    "deno.command",
     "default profile command",
+    "deno.command",
     "deno.run",
     "do script",
     "do shell script",

@@ -411,7 +411,7 @@ impl Evaluator<'_, '_> {
                 Some(len) => (start + len.trim().parse::<usize>().ok()?).min(chars.len()),
                 None => chars.len(),
             };
-            return Some(chars[start..end].iter().collect());
+            return Some(chars.get(start..end)?.iter().collect());
         }
         None
     }
@@ -427,17 +427,15 @@ impl Evaluator<'_, '_> {
         }
         let mut out = String::new();
         let mut rest = text;
-        while let Some(i) = rest.find('$') {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 1..];
+        while let Some((before, after)) = rest.split_once('$') {
+            out.push_str(before);
             let (name, next) = if let Some(braced) = after.strip_prefix('{') {
-                let end = braced.find('}')?;
-                (&braced[..end], &braced[end + 1..])
+                braced.split_once('}')?
             } else {
                 let end = after
                     .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                     .unwrap_or(after.len());
-                (&after[..end], &after[end..])
+                after.split_at_checked(end)?
             };
             out.push_str(&self.var(name)?);
             rest = next;
@@ -606,44 +604,116 @@ pub fn decode_ansi_c(text: &str) -> String {
     out
 }
 
-/// Whether `name` matches a shell glob `pattern` (`*`, `?`, `[…]`).
-pub fn glob_matches(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    glob_at(&p, &n)
+/// One element of a glob pattern.
+enum GlobToken {
+    Star,
+    Any,
+    Literal(char),
+    /// `[…]`: negated, and the ranges it holds (`a-z`, or `x-x` for one).
+    Class(bool, Vec<(char, char)>),
 }
 
-fn glob_at(p: &[char], n: &[char]) -> bool {
-    match p.first() {
-        None => n.is_empty(),
-        Some('*') => (0..=n.len()).any(|i| glob_at(&p[1..], &n[i..])),
-        Some('?') => !n.is_empty() && glob_at(&p[1..], &n[1..]),
-        Some('[') => {
-            let Some(close) = p.iter().skip(2).position(|c| *c == ']').map(|i| i + 2) else {
-                return n.first() == Some(&'[') && glob_at(&p[1..], &n[1..]);
+fn glob_tokens(pattern: &str) -> Vec<GlobToken> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        i += 1;
+        match c {
+            '*' => tokens.push(GlobToken::Star),
+            '?' => tokens.push(GlobToken::Any),
+            '[' => {
+                // `[]…]` holds a `]`: the class closes at a later one.
+                let close = chars
+                    .iter()
+                    .skip(i + 1)
+                    .position(|c| *c == ']')
+                    .map(|p| p + i + 1);
+                let Some(close) = close else {
+                    tokens.push(GlobToken::Literal('['));
+                    continue;
+                };
+                let mut class: &[char] = chars.get(i..close).unwrap_or_default();
+                let negate = matches!(class.first(), Some('!' | '^'));
+                if negate {
+                    class = class.get(1..).unwrap_or_default();
+                }
+                let mut ranges = Vec::new();
+                let mut k = 0;
+                while let Some(&from) = class.get(k) {
+                    match (class.get(k + 1), class.get(k + 2)) {
+                        (Some('-'), Some(&to)) => {
+                            ranges.push((from, to));
+                            k += 3;
+                        }
+                        _ => {
+                            ranges.push((from, from));
+                            k += 1;
+                        }
+                    }
+                }
+                tokens.push(GlobToken::Class(negate, ranges));
+                i = close + 1;
+            }
+            other => tokens.push(GlobToken::Literal(other)),
+        }
+    }
+    tokens
+}
+
+/// Whether `name` matches a shell glob `pattern` (`*`, `?`, `[…]`), in time
+/// proportional to their lengths' product (no backtracking blow-up).
+pub fn glob_matches(pattern: &str, name: &str) -> bool {
+    let tokens = glob_tokens(pattern);
+    // `states[k]`: the first k tokens match what was read of the name.
+    let mut states = vec![false; tokens.len() + 1];
+    if let Some(first) = states.first_mut() {
+        *first = true;
+    }
+    close_stars(&tokens, &mut states);
+    for c in name.chars() {
+        let mut next = vec![false; tokens.len() + 1];
+        for (k, token) in tokens.iter().enumerate() {
+            if !states.get(k).copied().unwrap_or(false) {
+                continue;
+            }
+            let (stay, advance) = match token {
+                GlobToken::Star => (true, false),
+                GlobToken::Any => (false, true),
+                GlobToken::Literal(l) => (false, *l == c),
+                GlobToken::Class(negate, ranges) => {
+                    let hit = ranges.iter().any(|(a, b)| *a <= c && c <= *b);
+                    (false, hit != *negate)
+                }
             };
-            let Some(c) = n.first() else {
-                return false;
-            };
-            let class = &p[1..close];
-            let (negate, class) = match class.first() {
-                Some('!' | '^') => (true, &class[1..]),
-                _ => (false, class),
-            };
-            let mut hit = false;
-            let mut i = 0;
-            while i < class.len() {
-                if i + 2 < class.len() && class[i + 1] == '-' {
-                    hit |= class[i] <= *c && *c <= class[i + 2];
-                    i += 3;
-                } else {
-                    hit |= class[i] == *c;
-                    i += 1;
+            if stay {
+                if let Some(slot) = next.get_mut(k) {
+                    *slot = true;
                 }
             }
-            hit != negate && glob_at(&p[close + 1..], &n[1..])
+            if advance {
+                if let Some(slot) = next.get_mut(k + 1) {
+                    *slot = true;
+                }
+            }
         }
-        Some(ch) => n.first() == Some(ch) && glob_at(&p[1..], &n[1..]),
+        close_stars(&tokens, &mut next);
+        if !next.contains(&true) {
+            return false;
+        }
+        states = next;
+    }
+    states.last().copied().unwrap_or(false)
+}
+
+/// A `*` matches nothing too: a state before it is a state after it.
+fn close_stars(tokens: &[GlobToken], states: &mut [bool]) {
+    for (k, token) in tokens.iter().enumerate() {
+        if matches!(token, GlobToken::Star) && states.get(k).copied().unwrap_or(false) {
+            if let Some(slot) = states.get_mut(k + 1) {
+                *slot = true;
+            }
+        }
     }
 }
 
@@ -677,6 +747,8 @@ mod tests {
             ("pg_dum[a-z]", "pg_dump", true),
             ("ps?l", "pssql", false),
             ("*", "anything", true),
+            ("[]x]", "]", true),
+            ("*a*a*a*a*a*a*a*a*a*a*b", &"a".repeat(60), false),
         ];
         for (pattern, name, expected) in cases {
             assert_eq!(glob_matches(pattern, name), expected, "{pattern} {name}");
