@@ -58,6 +58,24 @@ const PIECES: &[&str] = &[
     "esac",
     "\\\n",
     "$X",
+    "npx ",
+    "uv run ",
+    "tmux new -d ",
+    "ps$()ql",
+    "{p..p}",
+    "+=",
+    "IFS=",
+    "declare -n ",
+    "${!x}",
+    "pwsh -c ",
+    ".dev-postgres.json",
+    "~/.pgpass",
+    "tee ",
+    "sed -i ",
+    "psycopg2",
+    "require('pg')",
+    "# C:\\\n",
+    "--to-command=",
 ];
 
 fn seeds() -> Vec<String> {
@@ -96,6 +114,14 @@ fn mutate(rng: &mut Rng, seeds: &[String]) -> String {
     chars.into_iter().collect()
 }
 
+fn call_tool(tool: &str, input: serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "hook_event_name": "PreToolUse", "tool_name": tool,
+        "tool_input": input, "cwd": repo_root().join("tests/corpus/hook/project"),
+    }))
+    .unwrap()
+}
+
 fn call(command: &str) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({
         "hook_event_name": "PreToolUse", "tool_name": "Bash",
@@ -104,7 +130,9 @@ fn call(command: &str) -> Vec<u8> {
     .unwrap()
 }
 
-/// Never a panic; a command that holds a connection URI is never allowed.
+/// Never a panic; a command that holds a connection URI is never allowed;
+/// whatever a command is, following it with an unknown program given a
+/// mention blocks (the inverted default); PowerShell never panics either.
 fn check_command(command: &str) {
     let decision = std::panic::catch_unwind(|| decide(&call(command)))
         .unwrap_or_else(|_| panic!("decide panicked on {command:?}"));
@@ -113,6 +141,72 @@ fn check_command(command: &str) {
             matches!(decision, Decision::Block(_)),
             "URI allowed: {command:?}"
         );
+    }
+    if matches!(decision, Decision::Allow)
+        && !command.contains(['\\', '\'', '"', '#', '<', '`', '(', '{', '$'])
+    {
+        let followed = format!("{command}\nzz-runner psql shop");
+        assert!(
+            matches!(decide(&call(&followed)), Decision::Block(_)),
+            "mention after an allowed command not blocked: {followed:?}"
+        );
+    }
+    let powershell = call_tool("PowerShell", serde_json::json!({"command": command}));
+    assert!(
+        std::panic::catch_unwind(|| decide(&powershell)).is_ok(),
+        "PowerShell panicked on {command:?}"
+    );
+}
+
+/// Edit tools on mutated paths never panic; the guard's files always block.
+fn check_path(rng: &mut Rng) {
+    const GUARDED: &[&str] = &[
+        ".dev-postgres.json",
+        ".claude/settings.json",
+        "~/.claude/settings.local.json",
+        ".claude/skills/dev-postgres/SKILL.md",
+        "/etc/claude-code/managed-settings.json",
+        "~/.local/share/dev-postgres/trust.json",
+        ".dev-postgres-query.log",
+    ];
+    let path = GUARDED[rng.below(GUARDED.len())];
+    let prefix = ["", "./", "a/../", "/p/q/", "x/./"][rng.below(5)];
+    let guarded = format!("{prefix}{path}");
+    let decision = decide(&call_tool(
+        "Write",
+        serde_json::json!({"file_path": guarded, "content": "x"}),
+    ));
+    assert!(
+        matches!(&decision, Decision::Block(p) if p.rule == HookRule::ProtectedPath),
+        "{guarded}: {decision:?}"
+    );
+    let mut chars: Vec<char> = guarded.chars().collect();
+    let at = rng.below(chars.len());
+    chars.insert(at, ['/', '.', '*', '\0', 'x', '~'][rng.below(6)]);
+    let mutated: String = chars.into_iter().collect();
+    let _ = decide(&call_tool(
+        "Edit",
+        serde_json::json!({"file_path": mutated, "old_string": "a", "new_string": "b"}),
+    ));
+}
+
+/// MCP inputs of any shape never panic; destructive SQL at any depth blocks.
+fn check_mcp(rng: &mut Rng) {
+    let keys = ["sql", "query", "params", "sqlStatements", "args", "x"];
+    let mut value = serde_json::json!("DROP TABLE t");
+    let mut under_sql = false;
+    for _ in 0..1 + rng.below(6) {
+        let key = keys[rng.below(keys.len())];
+        value = if rng.below(3) == 0 {
+            serde_json::json!([value])
+        } else {
+            under_sql |= matches!(key, "sql" | "query" | "sqlStatements");
+            serde_json::json!({ key: value })
+        };
+    }
+    let decision = decide(&call_tool("mcp__postgres__run", value.clone()));
+    if under_sql {
+        assert!(matches!(decision, Decision::Block(_)), "{value}");
     }
 }
 
@@ -148,6 +242,8 @@ fn fuzz(seed: u64, keep_going: impl Fn(usize) -> bool) -> usize {
             }
         }
         check_bytes(&bytes);
+        check_path(&mut rng);
+        check_mcp(&mut rng);
         runs += 1;
     }
     runs
@@ -196,6 +292,11 @@ fn found_by_fuzzing() {
         "printf -v C",
         "printf -v",
         "printf -v C $X psql",
+        "{p..",
+        "x=XX; ${x##X*",
+        "ls # C:\\",
+        "tmux new -d",
+        "npx --",
     ] {
         check_command(command);
     }
