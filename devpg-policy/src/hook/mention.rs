@@ -79,6 +79,32 @@ pub fn driver_in_options(text: &str) -> Option<String> {
     first(text)
 }
 
+/// Letters a program or driver name starts with, as a bit set.
+static FIRST_LETTERS: LazyLock<u128> = LazyLock::new(|| {
+    let mut set = 0u128;
+    for name in super::programs::blocked_names().chain(DRIVER_WORDS.iter().copied()) {
+        if let Some(c) = name.bytes().next() {
+            set |= 1u128 << (c & 0x7f);
+        }
+    }
+    set
+});
+
+fn may_start_a_name(token: &str) -> bool {
+    token
+        .bytes()
+        .next()
+        .is_some_and(|c| c.is_ascii() && *FIRST_LETTERS & (1u128 << c.to_ascii_lowercase()) != 0)
+}
+
+/// Whether a driver marker could be in `text`: every marker holds `pg`,
+/// `pq` or `postgres` (any letter case).
+fn may_hold_marker(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|w| {
+        matches!(w, [a, b] if a.eq_ignore_ascii_case(&b'p') && (b.eq_ignore_ascii_case(&b'g') || b.eq_ignore_ascii_case(&b'q') || b.eq_ignore_ascii_case(&b'o')))
+    })
+}
+
 /// Every mention in `text`, in order.
 pub fn mentions(text: &str) -> Vec<Mention> {
     let mut found = Vec::new();
@@ -90,12 +116,16 @@ pub fn mentions(text: &str) -> Vec<Mention> {
         if word_char(c) {
             start.get_or_insert(i);
         } else if let Some(s) = start.take() {
-            if let Some(name) = text.get(s..i).and_then(names) {
+            let token = text.get(s..i).unwrap_or_default();
+            if !may_start_a_name(token) {
+                continue;
+            }
+            if let Some(name) = names(token) {
                 found.push(Mention { name, span: s..i });
             }
         }
     }
-    if text.len() >= 4 {
+    if text.len() >= 4 && may_hold_marker(text) {
         let lower = text.to_ascii_lowercase();
         for marker in DRIVER_MARKERS.iter() {
             let mut from = 0;
@@ -140,6 +170,9 @@ mod tests {
 
     #[test]
     fn tables_are_sorted_and_unique() {
+        for marker in DRIVER_MARKERS.iter() {
+            assert!(may_hold_marker(marker), "{marker}");
+        }
         for table in [&*DRIVER_WORDS, &*DRIVER_MARKERS] {
             for pair in table.windows(2) {
                 assert!(pair[0] < pair[1], "not sorted or not unique: {pair:?}");

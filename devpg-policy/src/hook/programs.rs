@@ -25,6 +25,11 @@ pub fn normalize(base: &str) -> String {
         .unwrap_or(lower)
 }
 
+/// The blocked programs' names.
+pub fn blocked_names() -> impl Iterator<Item = &'static str> {
+    BLOCKED.iter().copied()
+}
+
 pub fn is_blocked(name: &str) -> bool {
     BLOCKED.binary_search(&name).is_ok()
 }

@@ -41,6 +41,8 @@ hook_rules! {
     SecretRead => "secret-read",
     Unparsable => "unparsable-command",
     TooDeep => "too-deep",
+    /// A command too large to inspect within the hook's time budget.
+    TooLarge => "too-large",
     MalformedInput => "malformed-input",
     McpSql => "mcp-sql",
     /// A database MCP server's call when the configuration cannot be read.

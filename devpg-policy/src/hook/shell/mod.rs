@@ -31,7 +31,8 @@ use scripts::{first_commands, read_script, starts_by_itself};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use tree_sitter::{Node, Parser, Tree};
+use std::time::{Duration, Instant};
+use tree_sitter::{Node, ParseOptions, ParseState, Parser, Tree};
 
 /// How deep shell code may nest in shell code (`sh -c "eval '…'"`) or a
 /// tree may nest before the command counts as suspect.
@@ -39,6 +40,9 @@ const MAX_CODE_DEPTH: usize = 8;
 const MAX_TREE_DEPTH: usize = 400;
 /// How many wrappers (`sudo nice timeout …`) are looked through.
 const MAX_WRAPPERS: usize = 16;
+/// The hook's time budget for one command line: past it, whatever is left
+/// uninspected blocks (a hook must answer fast, and fail closed).
+const TIME_BUDGET: Duration = Duration::from_millis(150);
 
 /// What a redirection does once its statement has run.
 #[derive(Debug, Default)]
@@ -86,6 +90,10 @@ pub struct Shell {
     /// mentions a program: (what, name). A later command that is not a data
     /// command may run it (`printf … > Makefile && make`).
     taint: Option<(String, String)>,
+    /// When the time budget runs out.
+    deadline: Instant,
+    /// Nodes walked, to look at the clock now and then.
+    steps: usize,
     /// Folders git was told to take hooks from (`core.hooksPath`).
     hook_dirs: Vec<String>,
     /// What a redirection writes, done once its statement has run.
@@ -115,6 +123,8 @@ impl Shell {
             taint: None,
             pending: Vec::new(),
             hook_dirs: Vec::new(),
+            deadline: Instant::now() + TIME_BUDGET,
+            steps: 0,
         };
         shell.code(command);
         shell.findings
@@ -163,7 +173,25 @@ impl Shell {
                 .ok()?;
             self.parser = Some(parser);
         }
-        self.parser.as_mut()?.parse(text, None)
+        let deadline = self.deadline;
+        let mut out_of_time = |_: &ParseState| Instant::now() > deadline;
+        let options = ParseOptions::new().progress_callback(&mut out_of_time);
+        let bytes = text.as_bytes();
+        self.parser.as_mut()?.parse_with_options(
+            &mut |at, _| bytes.get(at..).unwrap_or_default(),
+            None,
+            Some(options),
+        )
+    }
+
+    fn too_slow(&mut self) {
+        self.block(
+            HookRule::TooLarge,
+            format!(
+                "the command is too large to inspect within the hook's time budget ({} ms)",
+                TIME_BUDGET.as_millis()
+            ),
+        );
     }
 
     /// Shell code: a command line, a `-c` string, an eval'd string, a script.
@@ -184,7 +212,11 @@ impl Shell {
         }
         let text = remove_line_continuations(text);
         let Some(tree) = self.parse(&text) else {
-            self.block(HookRule::Unparsable, "the command could not be parsed");
+            if Instant::now() > self.deadline {
+                self.too_slow();
+            } else {
+                self.block(HookRule::Unparsable, "the command could not be parsed");
+            }
             return;
         };
         let root = tree.root_node();
@@ -264,6 +296,11 @@ impl Shell {
         }
         if depth > MAX_TREE_DEPTH {
             self.block(HookRule::TooDeep, "the command nests too deeply to inspect");
+            return;
+        }
+        self.steps += 1;
+        if self.steps % 512 == 0 && Instant::now() > self.deadline {
+            self.too_slow();
             return;
         }
         match node.kind() {
@@ -459,13 +496,22 @@ impl Shell {
 
     fn words(&mut self, node: Node<'_>, src: &str) -> Vec<Word> {
         let mut words = Vec::new();
+        // A cursor knows each child's field in constant time.
         let mut cursor = node.walk();
-        let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
-        for (i, child) in children.iter().enumerate() {
-            let field = u32::try_from(i)
-                .ok()
-                .and_then(|i| node.field_name_for_child(i));
-            if field == Some("name") || field == Some("argument") {
+        let mut children = Vec::new();
+        if cursor.goto_first_child() {
+            loop {
+                let field = cursor.field_name();
+                if field == Some("name") || field == Some("argument") {
+                    children.push(cursor.node());
+                }
+                if !cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        for child in &children {
+            {
                 let target = if child.kind() == "command_name" {
                     child.named_child(0).unwrap_or(*child)
                 } else {
@@ -1179,5 +1225,32 @@ mod analysis {
         for command in ["{p..p}sql shop", "ps$()ql shop", "x=ps; x+=ql; $x shop"] {
             assert!(verdict(command).is_some(), "{command}");
         }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore = "times parse and analysis of $TIME_FILE (a JSON hook call)"]
+    fn time_parse_and_analysis() {
+        let path = std::env::var("TIME_FILE").unwrap_or_default();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let command = json["tool_input"]["command"].as_str().unwrap().to_string();
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_bash::LANGUAGE.into())
+            .unwrap();
+        let started = std::time::Instant::now();
+        let tree = parser.parse(&command, None).unwrap();
+        println!("parse {:?}", started.elapsed());
+        drop(tree);
+        let started = std::time::Instant::now();
+        let findings = super::Shell::analyze(&command, std::path::Path::new("/tmp"));
+        println!(
+            "analyze {:?} {:?}",
+            started.elapsed(),
+            findings.block.map(|p| p.rule)
+        );
     }
 }

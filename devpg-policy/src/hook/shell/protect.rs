@@ -52,8 +52,22 @@ const METADATA_ONLY: &[&str] = &[
     "test", "type", "which",
 ];
 
+/// Text every guarded or secret path holds (a cheap first look).
+const PATH_HINTS: &[&str] = &[
+    ".claude",
+    ".dev-postgres",
+    "ClaudeCode",
+    "claude-code",
+    "dev-postgres",
+    "pg_service",
+    "pgpass",
+];
+
 /// Classifies a path as the guard sees it.
 pub fn protection(path: &str, cwd: &Path) -> Option<Protection> {
+    if !PATH_HINTS.iter().any(|hint| path.contains(hint)) {
+        return None;
+    }
     let full = normalize(path, cwd);
     let base = full
         .file_name()
