@@ -268,7 +268,10 @@ fn deeply_nested_commands_are_blocked_not_crashed() {
             || matches!(&decision, Decision::Block(p) if p.rule == HookRule::TooLarge),
         "{decision:?}"
     );
-    assert!(matches!(decide(&call(&"ls; ".repeat(2_000))), Decision::Allow));
+    assert!(matches!(
+        decide(&call(&"ls; ".repeat(2_000))),
+        Decision::Allow
+    ));
 }
 
 #[test]

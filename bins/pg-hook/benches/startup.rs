@@ -57,7 +57,7 @@ fn large_inputs() -> Vec<(&'static str, Vec<u8>)> {
         ("pipeline", fit(" | cat", "cat x")),
         (
             "here-document",
-            format!("cat <<EOF\n{}EOF", "psql shop\n".repeat(99_000)),
+            format!("cat <<EOF\n{}EOF", "psql shop\n".repeat(90_000)),
         ),
         ("one long word", fit("a", "echo ")),
         ("assignments", fit("x=1; ", "")),

@@ -52,7 +52,13 @@ pub fn substitution_output(
             }
             (!args.is_empty()).then_some(text)
         }
-        "printf" => printf(args.first()?.as_deref()?, args.get(1..).unwrap_or_default()),
+        "printf" => {
+            let args = match args.first() {
+                Some(Some(dashes)) if dashes == "--" => args.get(1..).unwrap_or_default(),
+                _ => args.as_slice(),
+            };
+            printf(args.first()?.as_deref()?, args.get(1..).unwrap_or_default())
+        }
         "which" | "type" | "whereis" | "command" => {
             let program = args.iter().flatten().find(|a| !a.starts_with('-'))?;
             Some(format!("/usr/bin/{program}"))

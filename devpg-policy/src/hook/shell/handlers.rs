@@ -194,8 +194,14 @@ impl Shell {
             "printf" => {
                 if let Some(i) = args.iter().position(|a| a.as_deref() == Some("-v")) {
                     if let Some(name) = args.get(i + 1).cloned().flatten() {
-                        let value = match args.get(i + 2).cloned().flatten() {
-                            Some(format) => printf(&format, args.get(i + 3..).unwrap_or_default()),
+                        // `printf -v x -- FORMAT …`: `--` ends the options.
+                        let at = if args.get(i + 2).is_some_and(|a| a.as_deref() == Some("--")) {
+                            i + 3
+                        } else {
+                            i + 2
+                        };
+                        let value = match args.get(at).cloned().flatten() {
+                            Some(format) => printf(&format, args.get(at + 1..).unwrap_or_default()),
                             None => None,
                         };
                         self.variables.set(&name, value);

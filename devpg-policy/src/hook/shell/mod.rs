@@ -1048,11 +1048,17 @@ impl Shell {
         let args: Vec<Option<String>> = words.iter().skip(1).map(Word::value).collect();
         Some(match name.as_str() {
             "echo" => join_echo(&args).map_or(Stdin::Unknown, Stdin::Text),
-            "printf" => match args.first().cloned().flatten() {
-                Some(format) => printf(&format, args.get(1..).unwrap_or_default())
-                    .map_or(Stdin::Unknown, Stdin::Text),
-                None => Stdin::Unknown,
-            },
+            "printf" => {
+                let args = match args.first() {
+                    Some(Some(dashes)) if dashes == "--" => args.get(1..).unwrap_or_default(),
+                    _ => args.as_slice(),
+                };
+                match args.first().cloned().flatten() {
+                    Some(format) => printf(&format, args.get(1..).unwrap_or_default())
+                        .map_or(Stdin::Unknown, Stdin::Text),
+                    None => Stdin::Unknown,
+                }
+            }
             "cat" | "tee" | "head" | "tail" | "sort" | "uniq" => {
                 let files: Vec<&Option<String>> = args
                     .iter()
