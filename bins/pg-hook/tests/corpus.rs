@@ -163,6 +163,37 @@ fn powershell_and_monitor_commands_are_checked_too() {
         &project,
     ))
     .status(0);
+    for command in [
+        "Start-Process psql -ArgumentList shop",
+        "& 'C:\\Program Files\\PostgreSQL\\16\\bin\\psql.exe' shop",
+        "Invoke-Expression 'pg_dump shop'",
+        "iex \"psql shop\"",
+        "cmd /c psql shop",
+        "& (\"ps\" + \"ql\") shop",
+        "Get-Content seed.sql | psql shop",
+        "$env:DATABASE_URL = 'postgres://u@h/db'",
+        "python -c \"import psycopg2\"",
+    ] {
+        hook(call("PowerShell", json!({ "command": command }), &project)).status(2);
+    }
+    for command in [
+        "Get-ChildItem -Recurse *.md",
+        "Write-Output 'psql is not used here'",
+        "Select-String -Pattern psql -Path docs\\*.md",
+        "cargo test",
+        "git status",
+        "pg-query -c dev 'SELECT 1'",
+    ] {
+        hook(call("PowerShell", json!({ "command": command }), &project))
+            .status(0)
+            .stdout_is("");
+    }
+    let ask = hook(call(
+        "PowerShell",
+        json!({"command": "pg-query --confirm 'DROP TABLE t'"}),
+        &project,
+    ));
+    assert!(ask.status(0).stdout.contains("\"ask\""));
     hook(call(
         "Monitor",
         json!({"command": "pg_isready -h db"}),

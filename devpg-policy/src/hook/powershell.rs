@@ -25,8 +25,8 @@ const DATA_COMMANDS: &[&str] = &[
 
 /// Signs that a PowerShell command invokes something (lower case).
 const INVOKERS: &[&str] = &[
-    "& ", "&$", "&'", "&(", "&\"", ".invoke", ".source", "::start", "cmd ", "foreach", "iex",
-    "invoke-", "saps", "start-", "%{",
+    "%{", "& ", "&\"", "&$", "&'", "&(", ".invoke", ".source", "::start", "cmd ", "foreach", "iex",
+    "invoke-", "saps", "start-",
 ];
 
 /// What the hook found in a PowerShell command.
@@ -106,9 +106,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn data_commands_are_sorted() {
-        for pair in DATA_COMMANDS.windows(2) {
-            assert!(pair[0] < pair[1], "{pair:?}");
+    fn tables_are_sorted() {
+        for table in [DATA_COMMANDS, INVOKERS] {
+            for pair in table.windows(2) {
+                assert!(pair[0] < pair[1], "{pair:?}");
+            }
         }
     }
 

@@ -973,3 +973,26 @@ impl Shell {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_tables_are_sorted_and_unique() {
+        for table in [
+            PG_QUERY_VALUE_OPTIONS,
+            SSH_VALUE_OPTIONS,
+            CONTAINER_VALUE_OPTIONS,
+            WATCH_VALUE_OPTIONS,
+            RUNUSER_VALUE_OPTIONS,
+            PARALLEL_VALUE_OPTIONS,
+            GIT_COMMAND_SETTINGS,
+            DATA_MODULES,
+        ] {
+            for pair in table.windows(2) {
+                assert!(pair[0] < pair[1], "not sorted or not unique: {pair:?}");
+            }
+        }
+    }
+}

@@ -44,6 +44,15 @@ const MAX_WRAPPERS: usize = 16;
 /// uninspected blocks (a hook must answer fast, and fail closed).
 const TIME_BUDGET: Duration = Duration::from_millis(150);
 
+// Tools that only move or show text, and run none of it. Sorted.
+const TEXT_TOOLS: &[&str] = &[
+    ":", "[", "basename", "bat", "cat", "cd", "chmod", "chown", "cmp", "column", "cp", "cut",
+    "diff", "dirname", "du", "echo", "exit", "false", "file", "git", "grep", "head", "jq", "less",
+    "ln", "ls", "mkdir", "more", "mv", "printf", "readlink", "realpath", "rg", "rm", "rmdir",
+    "sed", "set", "sleep", "sort", "stat", "tail", "tee", "test", "touch", "tr", "true", "uniq",
+    "wait", "wc", "which", "xxd",
+];
+
 /// What a redirection does once its statement has run.
 #[derive(Debug, Default)]
 struct Pending {
@@ -299,7 +308,7 @@ impl Shell {
             return;
         }
         self.steps += 1;
-        if self.steps % 512 == 0 && Instant::now() > self.deadline {
+        if self.steps.is_multiple_of(512) && Instant::now() > self.deadline {
             self.too_slow();
             return;
         }
@@ -736,14 +745,6 @@ impl Shell {
 
     /// A command after a write of a mention, that may run what was written.
     fn tainted(&mut self, name: &str, args: &[Option<String>]) {
-        // Tools that only move or show text, and run none of it. Sorted.
-        const TEXT_TOOLS: &[&str] = &[
-            ":", "[", "basename", "bat", "cat", "cd", "chmod", "chown", "cmp", "column", "cp",
-            "cut", "diff", "dirname", "du", "echo", "exit", "false", "file", "git", "grep", "head",
-            "jq", "less", "ln", "ls", "mkdir", "more", "mv", "printf", "readlink", "realpath",
-            "rg", "rm", "rmdir", "sed", "set", "sleep", "sort", "stat", "tail", "tee", "test",
-            "touch", "tr", "true", "uniq", "wait", "wc", "which", "xxd",
-        ];
         let _ = args;
         let Some((what, found)) = self.taint.clone() else {
             return;
@@ -1174,6 +1175,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn text_tools_are_sorted() {
+        for pair in TEXT_TOOLS.windows(2) {
+            assert!(pair[0] < pair[1], "{pair:?}");
+        }
+    }
+
+    #[test]
     fn line_continuations_are_removed_as_bash_does() {
         assert_eq!(remove_line_continuations("ps\\\nql"), "psql");
         assert_eq!(
@@ -1183,21 +1191,6 @@ mod tests {
         assert_eq!(remove_line_continuations("echo 'a\\\nb'"), "echo 'a\\\nb'");
         assert_eq!(remove_line_continuations("echo \"a\\\nb\""), "echo \"ab\"");
         assert_eq!(remove_line_continuations("a#b\\\nc"), "a#bc");
-    }
-}
-
-#[cfg(test)]
-mod debug_tree {
-    #[test]
-    #[ignore = "prints a tree for debugging"]
-    fn print_tree() {
-        let text = std::env::var("TREE").unwrap_or_default();
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&tree_sitter_bash::LANGUAGE.into())
-            .unwrap();
-        let tree = parser.parse(&text, None).unwrap();
-        println!("{}", tree.root_node().to_sexp());
     }
 }
 
@@ -1212,51 +1205,9 @@ mod analysis {
     }
 
     #[test]
-    #[ignore = "prints verdicts for debugging"]
-    fn print_verdicts() {
-        for command in std::env::var("CMDS").unwrap_or_default().split("\n@@\n") {
-            println!(
-                "{:?} <= {command}",
-                Shell::analyze(
-                    command,
-                    Path::new("/work/wt-hook/tests/corpus/hook/project")
-                )
-                .block
-            );
-        }
-    }
-
-    #[test]
     fn assembled_names_block() {
         for command in ["{p..p}sql shop", "ps$()ql shop", "x=ps; x+=ql; $x shop"] {
             assert!(verdict(command).is_some(), "{command}");
         }
-    }
-}
-
-#[cfg(test)]
-mod timing {
-    #[test]
-    #[ignore = "times parse and analysis of $TIME_FILE (a JSON hook call)"]
-    fn time_parse_and_analysis() {
-        let path = std::env::var("TIME_FILE").unwrap_or_default();
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let command = json["tool_input"]["command"].as_str().unwrap().to_string();
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&tree_sitter_bash::LANGUAGE.into())
-            .unwrap();
-        let started = std::time::Instant::now();
-        let tree = parser.parse(&command, None).unwrap();
-        println!("parse {:?}", started.elapsed());
-        drop(tree);
-        let started = std::time::Instant::now();
-        let findings = super::Shell::analyze(&command, std::path::Path::new("/tmp"));
-        println!(
-            "analyze {:?} {:?}",
-            started.elapsed(),
-            findings.block.map(|p| p.rule)
-        );
     }
 }

@@ -337,7 +337,13 @@ mod tests {
 
     #[test]
     fn tables_are_sorted() {
-        for table in [GUARDED_NAMES, SECRET_NAMES, CHANGES_OPERANDS, METADATA_ONLY] {
+        for table in [
+            GUARDED_NAMES,
+            SECRET_NAMES,
+            CHANGES_OPERANDS,
+            METADATA_ONLY,
+            PATH_HINTS,
+        ] {
             for pair in table.windows(2) {
                 assert!(pair[0] < pair[1], "{pair:?}");
             }

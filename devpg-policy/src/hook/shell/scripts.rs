@@ -62,31 +62,33 @@ pub fn names_stdin(path: &str) -> bool {
     )
 }
 
+/// Start-up files by name. Sorted.
+const STARTUP_NAMES: &[&str] = &[
+    ".bash_login",
+    ".bash_logout",
+    ".bash_profile",
+    ".bashrc",
+    ".envrc",
+    ".gdbinit",
+    ".gitconfig",
+    ".inputrc",
+    ".profile",
+    ".psqlrc",
+    ".sqliterc",
+    ".vimrc",
+    ".zlogin",
+    ".zprofile",
+    ".zshenv",
+    ".zshrc",
+    "config.fish",
+];
+
 /// Files that a shell or a tool runs by itself, later, without being
 /// named: start-up files, git hooks, `.pth` files. Writing a mention into
 /// one blocks even when nothing on the line runs it.
 pub fn starts_by_itself(path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path);
-    const NAMES: &[&str] = &[
-        ".bash_login",
-        ".bash_logout",
-        ".bash_profile",
-        ".bashrc",
-        ".envrc",
-        ".gdbinit",
-        ".gitconfig",
-        ".inputrc",
-        ".profile",
-        ".psqlrc",
-        ".sqliterc",
-        ".vimrc",
-        ".zlogin",
-        ".zprofile",
-        ".zshenv",
-        ".zshrc",
-        "config.fish",
-    ];
-    NAMES.binary_search(&base).is_ok()
+    STARTUP_NAMES.binary_search(&base).is_ok()
         || base.ends_with(".pth")
         || path.contains("hooks/")
         || path.contains("/etc/profile")
@@ -115,6 +117,13 @@ pub fn first_commands(node: Node<'_>) -> Vec<Node<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn startup_names_are_sorted() {
+        for pair in STARTUP_NAMES.windows(2) {
+            assert!(pair[0] < pair[1], "{pair:?}");
+        }
+    }
 
     #[test]
     fn startup_files_start_by_themselves() {
