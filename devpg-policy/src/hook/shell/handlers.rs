@@ -858,6 +858,13 @@ impl Shell {
                     .position(|w| matches!(w.value().as_deref(), Some(";" | "+" | "\\;")))
                     .unwrap_or(after.len());
                 let command = after.get(..end).unwrap_or_default().to_vec();
+                // `-exec {} \;` runs each file found: a name only known then.
+                if let Some(first) = command
+                    .first()
+                    .filter(|w| w.value().as_deref() == Some("{}"))
+                {
+                    self.dynamic_command(first, src);
+                }
                 self.run(&command, None, src, false);
                 self.handle_all(Some(&command));
                 i += end + 1;
