@@ -674,6 +674,14 @@ impl Shell {
                 self.taint = Some(("code that names it".into(), found.name.clone()));
             }
         }
+        // `exec "ps"."ql"`, `execSync('ps'+'ql')`: a name joined from pieces.
+        if let Some(name) = programs::joined_program(code).filter(|_| spawns) {
+            self.block(
+                HookRule::InterpreterRunsPgClient,
+                format!("its code starts processes and assembles the name {name}"),
+            );
+            return false;
+        }
         if let Some(name) = programs::quoted_program(code) {
             self.block(
                 HookRule::InterpreterRunsPgClient,
@@ -958,6 +966,17 @@ impl Shell {
             .copied()
             .filter(|a| !a.starts_with('-'))
             .collect();
+        // `cp x.sh y && sh y`: the copy holds what the original holds.
+        if let ([source, target], "cp" | "mv" | "install") = (operands.as_slice(), name) {
+            let from = self.cwd.join(source);
+            let text = match self.written.get(&from) {
+                Some(text) => Some(text.clone()),
+                None => read_script(&from, &self.root),
+            };
+            if let Some(text) = text {
+                self.written.insert(self.cwd.join(target), text);
+            }
+        }
         let sources: Vec<&str> = match (name, operands.len()) {
             ("dd", _) => operands
                 .iter()
