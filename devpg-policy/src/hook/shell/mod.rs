@@ -594,6 +594,10 @@ impl Shell {
             let Some(first) = words.first() else {
                 return;
             };
+            // `xargs -I{} {} shop`: the command comes from standard input.
+            if via_xargs && first.value().is_some_and(|v| v.contains("{}") || v == "%") {
+                self.dynamic_command(first, src);
+            }
             let Some(base) = first.basename() else {
                 self.dynamic_command(first, src);
                 self.prove(first.span.as_ref());
