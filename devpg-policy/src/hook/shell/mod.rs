@@ -128,7 +128,7 @@ impl Shell {
             handled: HashSet::new(),
             stdin_read: false,
             process_output: HashMap::new(),
-            protect: protect::Guarded::new(cwd),
+            protect: protect::Guarded,
             taint: None,
             pending: Vec::new(),
             hook_dirs: Vec::new(),
@@ -911,11 +911,12 @@ impl Shell {
                         // A target known only at run time keeps its place: "?".
                         let path = path.unwrap_or_else(|| "?".into());
                         self.protect
-                            .written(&mut self.findings, &path, "a redirection");
+                            .written(&mut self.findings, &self.cwd, &path, "a redirection");
                         targets.push((path, operator.contains(">>")));
                     } else if operator == "<" {
                         if let Some(path) = &path {
-                            self.protect.read(&mut self.findings, path, "a redirection");
+                            self.protect
+                                .read(&mut self.findings, &self.cwd, path, "a redirection");
                         }
                         // `bash < <(cat x.sh)`: the output of the process.
                         let process = destination

@@ -65,7 +65,9 @@ const PATH_HINTS: &[&str] = &[
 
 /// Classifies a path as the guard sees it.
 pub fn protection(path: &str, cwd: &Path) -> Option<Protection> {
-    if !PATH_HINTS.iter().any(|hint| path.contains(hint)) {
+    let hinted = |text: &str| PATH_HINTS.iter().any(|hint| text.contains(hint));
+    // After `cd .claude`, a bare `settings.json` is the guard's.
+    if !hinted(path) && !hinted(&cwd.to_string_lossy()) {
         return None;
     }
     let full = normalize(path, cwd);
@@ -147,17 +149,9 @@ fn normalize(path: &str, cwd: &Path) -> PathBuf {
 }
 
 /// The guard's view of one command line's paths.
-pub struct Guarded {
-    cwd: PathBuf,
-}
+pub struct Guarded;
 
 impl Guarded {
-    pub fn new(cwd: &Path) -> Guarded {
-        Guarded {
-            cwd: cwd.to_path_buf(),
-        }
-    }
-
     fn block(findings: &mut Findings, rule: HookRule, detail: String) {
         if findings.block.is_none() {
             findings.block = Some(Problem { rule, detail });
@@ -165,12 +159,12 @@ impl Guarded {
     }
 
     /// `path` is written, truncated, moved, deleted or changed by `how`.
-    pub fn written(&self, findings: &mut Findings, path: &str, how: &str) {
+    pub fn written(&self, findings: &mut Findings, cwd: &Path, path: &str, how: &str) {
         let glob = path.contains(['*', '?', '[']);
         let hit = if glob {
             glob_hits_guarded(path)
         } else {
-            protection(path, &self.cwd).is_some()
+            protection(path, cwd).is_some()
         };
         if hit {
             Self::block(
@@ -184,8 +178,8 @@ impl Guarded {
     }
 
     /// `path` is read by `how`.
-    pub fn read(&self, findings: &mut Findings, path: &str, how: &str) {
-        if protection(path, &self.cwd) == Some(Protection::Secret) {
+    pub fn read(&self, findings: &mut Findings, cwd: &Path, path: &str, how: &str) {
+        if protection(path, cwd) == Some(Protection::Secret) {
             Self::block(
                 findings,
                 HookRule::SecretRead,
@@ -239,6 +233,28 @@ impl Shell {
             "cp" | "install" | "rsync" | "scp" | "ln" => {
                 if let Some((last, sources)) = operands.split_last() {
                     changed.push(last);
+                    // `cp -r evil/.claude .`: into a folder, under the source's name.
+                    let folder = last.ends_with('/')
+                        || matches!(*last, "." | "..")
+                        || self.cwd.join(last).is_dir();
+                    for source in sources.iter().filter(|_| folder) {
+                        let base = source
+                            .trim_end_matches('/')
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or(source);
+                        let inside = format!("{}/{base}", last.trim_end_matches('/'));
+                        if protection(&inside, &self.cwd).is_some()
+                            || holds_guarded(&inside, &self.cwd, false)
+                        {
+                            Guarded::block(
+                                &mut self.findings,
+                                HookRule::ProtectedPath,
+                                format!("{how} would put {source} over {inside}, which holds the guard's own files"),
+                            );
+                            return;
+                        }
+                    }
                     if name == "ln" && sources.is_empty() {
                         // `ln -s TARGET`: the link is made in the current folder.
                     }
@@ -246,6 +262,32 @@ impl Shell {
                 }
             }
             "tee" => changed.extend(&operands),
+            // Editors write what they open (`vim -c 'wq'`, `ed`), patch its target.
+            "ed" | "ex" | "vi" | "vim" | "nvim" | "nano" | "emacs" | "patch" => {
+                changed.extend(&operands)
+            }
+            // Archives extract members over files; download tools write their output.
+            "unzip" | "7z" | "bsdtar" => changed.extend(operands.iter().skip(1)),
+            "tar"
+                if args.iter().any(|a| {
+                    !a.starts_with("--") && a.trim_start_matches('-').contains('x') && a.len() < 8
+                }) =>
+            {
+                changed.extend(operands.iter().skip(1))
+            }
+            "curl" | "wget" => {
+                for (i, arg) in args.iter().enumerate() {
+                    let value = match arg.as_str() {
+                        "-o" | "--output" | "-O" | "--output-document" => {
+                            args.get(i + 1).map(String::as_str)
+                        }
+                        a => a
+                            .strip_prefix("--output=")
+                            .or_else(|| a.strip_prefix("--output-document=")),
+                    };
+                    changed.extend(value);
+                }
+            }
             "dd" => {
                 for operand in &operands {
                     if let Some(path) = operand.strip_prefix("of=") {
@@ -263,6 +305,16 @@ impl Shell {
                     .map(String::as_str)
                     .filter(|a| !a.starts_with('-') && *a != "."),
             ),
+            // `git apply x.patch`: the files the patch names.
+            "git" if operands.first() == Some(&"apply") => {
+                for patch in operands.iter().skip(1) {
+                    let text = super::scripts::read_script(&self.cwd.join(patch), &self.root);
+                    for target in text.as_deref().map(patched_files).unwrap_or_default() {
+                        self.protect
+                            .written(&mut self.findings, &self.cwd, &target, "the patch");
+                    }
+                }
+            }
             // `git checkout -- FILE` and friends overwrite or remove files.
             "git" => {
                 if matches!(
@@ -286,10 +338,11 @@ impl Shell {
                 );
                 return;
             }
-            self.protect.written(&mut self.findings, path, &how);
+            self.protect
+                .written(&mut self.findings, &self.cwd, path, &how);
         }
         for path in read {
-            self.protect.read(&mut self.findings, path, &how);
+            self.protect.read(&mut self.findings, &self.cwd, path, &how);
         }
         // Interpreter one-liners that open a guarded file for writing.
         if super::super::programs::interpreter(name).is_some() {
@@ -305,6 +358,26 @@ impl Shell {
             }
         }
     }
+}
+
+/// The files a unified or git diff changes.
+fn patched_files(patch: &str) -> Vec<String> {
+    patch
+        .lines()
+        .filter_map(|line| {
+            line.strip_prefix("+++ ")
+                .or_else(|| line.strip_prefix("--- "))
+                .or_else(|| line.strip_prefix("rename to "))
+        })
+        .map(|path| {
+            let path = path.split('\t').next().unwrap_or(path).trim();
+            path.strip_prefix("b/")
+                .or_else(|| path.strip_prefix("a/"))
+                .unwrap_or(path)
+                .to_string()
+        })
+        .filter(|path| path != "/dev/null")
+        .collect()
 }
 
 /// Code that names a guarded file and writes, moves or deletes something.
