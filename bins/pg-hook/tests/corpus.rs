@@ -274,6 +274,47 @@ fn edit_tools_may_not_change_the_guard_s_files() {
             .status(2)
             .stderr_has("[protected-path]");
     }
+    // A configured audit log is guarded too, with its rotations.
+    let dir = std::env::temp_dir().join(format!("pg-hook-log-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(".dev-postgres.json"),
+        json!({"security": {"log_file": "logs/audit.jsonl"}}).to_string(),
+    )
+    .unwrap();
+    hook(call(
+        "Write",
+        json!({"file_path": "logs/audit.jsonl", "content": ""}),
+        &dir,
+    ))
+    .status(2)
+    .stderr_has("[protected-path]");
+    hook(call(
+        "Bash",
+        json!({"command": "rm logs/audit.jsonl.1"}),
+        &dir,
+    ))
+    .status(2)
+    .stderr_has("[protected-path]");
+    hook(call(
+        "Bash",
+        json!({"command": ": > logs/audit.jsonl"}),
+        &dir,
+    ))
+    .status(2);
+    hook(call(
+        "Bash",
+        json!({"command": "tail logs/audit.jsonl"}),
+        &dir,
+    ))
+    .status(0);
+    hook(call(
+        "Write",
+        json!({"file_path": "logs/other.txt", "content": ""}),
+        &dir,
+    ))
+    .status(0);
+    std::fs::remove_dir_all(&dir).unwrap();
     hook(call("Read", json!({"file_path": "~/.pgpass"}), &project))
         .status(2)
         .stderr_has("[secret-read]");

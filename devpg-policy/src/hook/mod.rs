@@ -142,8 +142,12 @@ fn edit_tool(tool: &str, tool_input: &Value, cwd: &Path) -> Decision {
     if paths.is_empty() {
         return malformed(format!("{tool} input has no file path"));
     }
+    let log = shell::configured_log(cwd);
     for path in paths {
-        if shell::protection(path, cwd).is_some() {
+        let configured = log
+            .as_deref()
+            .is_some_and(|log| shell::is_configured_log(path, cwd, log));
+        if shell::protection(path, cwd).is_some() || configured {
             return Decision::Block(Problem {
                 rule: HookRule::ProtectedPath,
                 detail: format!(

@@ -19,7 +19,7 @@ mod handlers;
 mod protect;
 mod scripts;
 
-pub use protect::{protection, Protection};
+pub use protect::{configured_log, is_configured_log, protection, Protection};
 pub use scripts::SCRIPT_CAP;
 
 use super::mention;
@@ -128,7 +128,7 @@ impl Shell {
             handled: HashSet::new(),
             stdin_read: false,
             process_output: HashMap::new(),
-            protect: protect::Guarded,
+            protect: protect::Guarded::new(cwd),
             taint: None,
             pending: Vec::new(),
             hook_dirs: Vec::new(),

@@ -149,9 +149,37 @@ fn normalize(path: &str, cwd: &Path) -> PathBuf {
 }
 
 /// The guard's view of one command line's paths.
-pub struct Guarded;
+pub struct Guarded {
+    /// The project, where the configuration is looked up.
+    root: PathBuf,
+    /// A configured audit log (`security.log_file`), looked up on first need.
+    configured_log: std::cell::OnceCell<Option<PathBuf>>,
+}
+
+/// The audit log the configuration names when it is not the default, with
+/// `.` and `..` resolved: its rotations, lock and head start with it.
+pub fn configured_log(root: &Path) -> Option<PathBuf> {
+    let config = crate::config::Config::load(None, root).ok()?;
+    config.security.log_file.as_ref()?;
+    let log = config.log_path(root);
+    Some(normalize(&log.to_string_lossy(), root))
+}
+
+/// Whether `path` is the configured audit log or one of its companions.
+pub fn is_configured_log(path: &str, cwd: &Path, log: &Path) -> bool {
+    normalize(path, cwd)
+        .to_string_lossy()
+        .starts_with(&*log.to_string_lossy())
+}
 
 impl Guarded {
+    pub fn new(root: &Path) -> Guarded {
+        Guarded {
+            root: root.to_path_buf(),
+            configured_log: std::cell::OnceCell::new(),
+        }
+    }
+
     fn block(findings: &mut Findings, rule: HookRule, detail: String) {
         if findings.block.is_none() {
             findings.block = Some(Problem { rule, detail });
@@ -165,6 +193,11 @@ impl Guarded {
             glob_hits_guarded(path)
         } else {
             protection(path, cwd).is_some()
+                || self
+                    .configured_log
+                    .get_or_init(|| configured_log(&self.root))
+                    .as_deref()
+                    .is_some_and(|log| is_configured_log(path, cwd, log))
         };
         if hit {
             Self::block(
