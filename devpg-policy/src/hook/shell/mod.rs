@@ -193,6 +193,18 @@ impl Shell {
         )
     }
 
+    /// Whether the time budget ran out (and then the command is blocked).
+    fn out_of_time(&mut self) -> bool {
+        if self.blocked() {
+            return true;
+        }
+        if Instant::now() > self.deadline {
+            self.too_slow();
+            return true;
+        }
+        false
+    }
+
     fn too_slow(&mut self) {
         self.block(
             HookRule::TooLarge,
@@ -308,8 +320,7 @@ impl Shell {
             return;
         }
         self.steps += 1;
-        if self.steps.is_multiple_of(512) && Instant::now() > self.deadline {
-            self.too_slow();
+        if self.steps.is_multiple_of(512) && self.out_of_time() {
             return;
         }
         match node.kind() {
@@ -519,7 +530,10 @@ impl Shell {
                 }
             }
         }
-        for child in &children {
+        for (i, child) in children.iter().enumerate() {
+            if i % 1024 == 1023 && self.out_of_time() {
+                return words;
+            }
             {
                 let target = if child.kind() == "command_name" {
                     child.named_child(0).unwrap_or(*child)
@@ -698,6 +712,9 @@ impl Shell {
         let table = name.and_then(|n| super::data::lookup(n, &args));
         let data = table.map(|t| t.data_arguments(&args));
         for (i, word) in words.iter().enumerate() {
+            if i % 1024 == 1023 && self.out_of_time() {
+                return;
+            }
             let handled = word
                 .span
                 .as_ref()
