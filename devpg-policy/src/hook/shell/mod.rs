@@ -766,11 +766,20 @@ impl Shell {
 
     /// A command after a write of a mention, that may run what was written.
     fn tainted(&mut self, name: &str, args: &[Option<String>]) {
-        let _ = args;
         let Some((what, found)) = self.taint.clone() else {
             return;
         };
         if TEXT_TOOLS.binary_search(&name).is_ok() {
+            return;
+        }
+        // `pip install -r requirements.txt` reads package names, not code.
+        let requirements = matches!(name, "pip" | "pip3" | "uv")
+            && args.iter().flatten().any(|a| a == "install")
+            && args
+                .iter()
+                .flatten()
+                .any(|a| a == "-r" || a == "--requirement" || a.starts_with("--requirement="));
+        if requirements {
             return;
         }
         self.unproven(&format!("{what}, which `{name}` may then run,"), &found);
