@@ -1,5 +1,9 @@
 //! pg-hook's logic: a Claude Code `PreToolUse` hook that blocks direct
-//! PostgreSQL clients and connection URIs however the command is spelled.
+//! PostgreSQL clients and connection URIs however the command is spelled,
+//! and any mention of a PostgreSQL program or driver it cannot prove is
+//! only data (`shell`, `data_positions.txt`); that guards the guard's own
+//! files against the edit tools and Bash (`shell::protect`); and that
+//! classifies the SQL of database MCP tools (`mcp`).
 //!
 //! It fails closed: input it cannot read, a panic, anything unexpected is a
 //! block (Claude Code lets a command run when a hook crashes or exits with

@@ -648,7 +648,7 @@ impl Shell {
                 via_xargs |= matches!(name.as_str(), "xargs" | "parallel");
                 let next = self.through_wrapper(wrapper, words);
                 let consumed = words.len() - next.map_or(0, <[Word]>::len);
-                self.wrapper_words(wrapper, words.get(..consumed).unwrap_or_default(), next);
+                self.wrapper_words(wrapper, words.get(..consumed).unwrap_or_default());
                 match next {
                     Some(next) => {
                         words = next;
@@ -681,7 +681,7 @@ impl Shell {
 
     /// A wrapper's own words (`sudo -u postgres`, `timeout 10`) are data,
     /// but an `env NAME=VALUE` reaches the program's environment.
-    fn wrapper_words(&mut self, wrapper: &Wrapper, own: &[Word], _next: Option<&[Word]>) {
+    fn wrapper_words(&mut self, wrapper: &Wrapper, own: &[Word]) {
         for word in own {
             let text = word.value().unwrap_or_else(|| word.visible());
             let handled = word
