@@ -40,9 +40,60 @@ const MAX_CODE_DEPTH: usize = 8;
 const MAX_TREE_DEPTH: usize = 400;
 /// How many wrappers (`sudo nice timeout …`) are looked through.
 const MAX_WRAPPERS: usize = 16;
-/// The hook's time budget for one command line: past it, whatever is left
-/// uninspected blocks (a hook must answer fast, and fail closed).
-const TIME_BUDGET: Duration = Duration::from_millis(150);
+/// The hook's time budget for one command line, in CPU time: past it,
+/// whatever is left uninspected blocks (a hook must answer fast, and fail
+/// closed). Time spent waiting for a CPU on a loaded machine does not count,
+/// so a small command's verdict does not depend on the load — up to
+/// `HARD_LIMIT` of wall time, which keeps every answer within 250 ms.
+const TIME_BUDGET: Duration = Duration::from_millis(120);
+const HARD_LIMIT: Duration = Duration::from_millis(200);
+
+/// The time budget: a wall-clock deadline, moved on while the process has
+/// used less CPU time than the budget (it was waiting, not working).
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    started: Instant,
+    deadline: Instant,
+}
+
+impl Budget {
+    fn new() -> Budget {
+        let started = Instant::now();
+        Budget {
+            started,
+            deadline: started + TIME_BUDGET,
+        }
+    }
+
+    fn expired(&mut self) -> bool {
+        let now = Instant::now();
+        if now.duration_since(self.started) > HARD_LIMIT {
+            return true;
+        }
+        if now <= self.deadline {
+            return false;
+        }
+        match process_cpu_time() {
+            Some(spent) if spent < TIME_BUDGET => {
+                self.deadline = now + (TIME_BUDGET - spent).max(Duration::from_millis(10));
+                false
+            }
+            _ => true,
+        }
+    }
+}
+
+/// The CPU time this process has used (Linux: `/proc/self/stat`, in
+/// 10 ms ticks); None elsewhere, where the wall clock decides alone.
+fn process_cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let (_, after_name) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15; the first after the name is 3.
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(Duration::from_millis((user + system).saturating_mul(10)))
+}
 
 // Tools that only move or show text, and run none of it. Sorted.
 const TEXT_TOOLS: &[&str] = &[
@@ -100,7 +151,7 @@ pub struct Shell {
     /// command may run it (`printf … > Makefile && make`).
     taint: Option<(String, String)>,
     /// When the time budget runs out.
-    deadline: Instant,
+    budget: Budget,
     /// Nodes walked, to look at the clock now and then.
     steps: usize,
     /// Folders git was told to take hooks from (`core.hooksPath`).
@@ -132,7 +183,7 @@ impl Shell {
             taint: None,
             pending: Vec::new(),
             hook_dirs: Vec::new(),
-            deadline: Instant::now() + TIME_BUDGET,
+            budget: Budget::new(),
             steps: 0,
         };
         shell.code(command);
@@ -182,8 +233,8 @@ impl Shell {
                 .ok()?;
             self.parser = Some(parser);
         }
-        let deadline = self.deadline;
-        let mut out_of_time = |_: &ParseState| Instant::now() > deadline;
+        let budget = &mut self.budget;
+        let mut out_of_time = |_: &ParseState| budget.expired();
         let options = ParseOptions::new().progress_callback(&mut out_of_time);
         let bytes = text.as_bytes();
         self.parser.as_mut()?.parse_with_options(
@@ -198,7 +249,7 @@ impl Shell {
         if self.blocked() {
             return true;
         }
-        if Instant::now() > self.deadline {
+        if self.budget.expired() {
             self.too_slow();
             return true;
         }
@@ -233,7 +284,7 @@ impl Shell {
         }
         let text = remove_line_continuations(text);
         let Some(tree) = self.parse(&text) else {
-            if Instant::now() > self.deadline {
+            if self.budget.expired() {
                 self.too_slow();
             } else {
                 self.block(HookRule::Unparsable, "the command could not be parsed");
@@ -1204,6 +1255,17 @@ fn excerpt(text: &str, span: &Range<usize>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_budget_counts_cpu_time_not_waiting() {
+        let mut budget = Budget::new();
+        assert!(!budget.expired());
+        // Sleeping uses no CPU: past the wall-clock deadline, the budget moves on.
+        std::thread::sleep(TIME_BUDGET + Duration::from_millis(20));
+        assert!(!budget.expired() || process_cpu_time().is_none());
+        budget.started = budget.started.checked_sub(HARD_LIMIT).unwrap();
+        assert!(budget.expired());
+    }
 
     #[test]
     fn text_tools_are_sorted() {
