@@ -7,10 +7,12 @@
 //! locking clauses, destructive operations. The strictest finding wins.
 
 mod classify;
+pub mod explain;
 mod functions;
 mod plpgsql;
 mod report;
 mod rules;
+mod runner;
 #[rustfmt::skip]
 mod walk;
 
@@ -18,3 +20,4 @@ pub use classify::{classify, StatementClass};
 pub use functions::{side_effect, SideEffect};
 pub use report::{Analysis, Finding, Statement};
 pub use rules::{Rule, Verdict};
+pub use runner::{judge, Judgement, Runner, OWNED_TRANSACTION_NOTE};
