@@ -174,7 +174,8 @@ pub struct AuditLog {
     path: PathBuf,
     head: PathBuf,
     max_bytes: u64,
-    syslog: bool,
+    /// The syslog socket every record is copied to, if any.
+    syslog: Option<PathBuf>,
 }
 
 fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
@@ -239,7 +240,7 @@ impl AuditLog {
             path: path.to_path_buf(),
             head: head_path(path)?,
             max_bytes,
-            syslog: false,
+            syslog: None,
         };
         let _lock = log.lock()?;
         log.open_append()?;
@@ -247,9 +248,9 @@ impl AuditLog {
         Ok(log)
     }
 
-    /// Also send every record to the local syslog (`/dev/log`).
-    pub fn with_syslog(mut self, on: bool) -> AuditLog {
-        self.syslog = on;
+    /// Also send every record to the syslog socket `socket` (`/dev/log` for the local daemon).
+    pub fn with_syslog(mut self, socket: Option<PathBuf>) -> AuditLog {
+        self.syslog = socket;
         self
     }
 
@@ -395,8 +396,8 @@ impl AuditLog {
             last_hash: sha256_hex(line.as_bytes()),
         })?;
         #[cfg(unix)]
-        if self.syslog {
-            crate::syslog::send(&line);
+        if let Some(socket) = &self.syslog {
+            crate::syslog::send(socket, &line);
         }
         Ok(seq)
     }
@@ -476,7 +477,7 @@ pub fn verify(path: &Path) -> Result<Verification, Error> {
         path: path.to_path_buf(),
         head: head_file.clone(),
         max_bytes: 0,
-        syslog: false,
+        syslog: None,
     };
     let head = log.read_head()?;
     let mut files: Vec<PathBuf> = (1..=KEEP_ROTATED)

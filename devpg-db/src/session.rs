@@ -141,6 +141,12 @@ pub fn catch_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
         ] {
             let _ = signal_hook::flag::register(signal, std::sync::Arc::clone(&flag));
         }
+        // Past a file-size limit a write fails with EFBIG (and is reported
+        // like a full disk) instead of the signal killing us mid-run.
+        let _ = signal_hook::flag::register(
+            signal_hook::consts::SIGXFSZ,
+            std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        );
         flag
     }))
 }

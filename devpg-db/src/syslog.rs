@@ -9,8 +9,6 @@ use std::path::Path;
 /// facility local0 (16) × 8 + severity notice (5).
 const PRIORITY: u8 = 16 * 8 + 5;
 pub const APP_NAME: &str = "dev-postgres";
-/// Default socket of the local syslog daemon.
-pub const SOCKET: &str = "/dev/log";
 
 /// One RFC 5424 message carrying `record` (a JSON line) as its text.
 pub fn message(record: &str, host: &str, pid: u32) -> String {
@@ -31,10 +29,14 @@ pub fn send_to(socket: &Path, record: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Sends `record` to the local syslog, saying so on stderr when it cannot.
-pub fn send(record: &str) {
-    if let Err(e) = send_to(Path::new(SOCKET), record) {
-        eprintln!("dev-postgres: the syslog copy of an audit record was not sent ({SOCKET}: {e})");
+/// Sends `record` to the syslog socket, saying so on stderr when it cannot
+/// (the file log, already written, is the one that decides whether a run runs).
+pub fn send(socket: &Path, record: &str) {
+    if let Err(e) = send_to(socket, record) {
+        eprintln!(
+            "dev-postgres: the syslog copy of an audit record was not sent ({}: {e})",
+            socket.display()
+        );
     }
 }
 

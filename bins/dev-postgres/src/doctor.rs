@@ -198,8 +198,8 @@ pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Ve
         },
         Err(error) => checks.push(Check::fail("audit log", error.to_string(), "make the log's folder writable")),
     }
-    if config.security.audit_syslog {
-        checks.push(syslog_check());
+    if let Some(socket) = &config.security.audit_syslog {
+        checks.push(syslog_check(socket));
     }
     checks
 }
@@ -219,11 +219,10 @@ fn first_word(command: &str) -> Option<String> {
     }
 }
 
-fn syslog_check() -> Check {
+fn syslog_check(socket: &Path) -> Check {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
-        let socket = Path::new(devpg_db::syslog::SOCKET);
         let is_socket = std::fs::metadata(socket).is_ok_and(|m| m.file_type().is_socket());
         if is_socket && devpg_db::syslog::send_to(socket, r#"{"doctor":"syslog check"}"#).is_ok() {
             return Check::pass(

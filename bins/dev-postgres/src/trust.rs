@@ -88,7 +88,7 @@ fn grants(config: &Config, file: &Path) -> Vec<String> {
         s.max_rows,
         s.query_timeout_seconds,
         s.log_file.as_deref().unwrap_or(config::DEFAULT_LOG_NAME),
-        if s.audit_syslog { " (+ syslog)" } else { "" }
+        if s.audit_syslog.is_some() { " (+ syslog)" } else { "" }
     ));
     lines.push(format!(
         "  hook: agent-typed --confirm: {:?}; MCP servers judged: {}; MCP mode {}",

@@ -177,7 +177,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
 
     // Written ahead: nothing is sent that is not already in the log.
     let log = AuditLog::open(&log_path, config.security.log_max_bytes)?
-        .with_syslog(config.security.audit_syslog);
+        .with_syslog(config.security.audit_syslog.clone());
     let attempt = run.attempt(&redactor);
     let seq = log.append(&Record::Attempt(&attempt))?;
 

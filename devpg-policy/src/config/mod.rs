@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = ".dev-postgres.json";
 pub const DEFAULT_LOG_NAME: &str = ".dev-postgres-query.log";
+/// The local syslog daemon's socket.
+pub const DEFAULT_SYSLOG_SOCKET: &str = "/dev/log";
 
 const TOP_KEYS: &[&str] = &[
     "$schema",
@@ -91,8 +93,9 @@ pub struct Security {
     pub log_max_bytes: u64,
     /// Stop reading a result past this many bytes of values.
     pub max_result_bytes: u64,
-    /// Send a copy of every audit record to the local syslog too.
-    pub audit_syslog: bool,
+    /// Send a copy of every audit record to the local syslog too: `true` for
+    /// `/dev/log`, or the path of another syslog datagram socket.
+    pub audit_syslog: Option<PathBuf>,
 }
 
 impl Default for Security {
@@ -105,7 +108,7 @@ impl Default for Security {
             log_file: None,
             log_max_bytes: 10 * 1024 * 1024,
             max_result_bytes: 64 * 1024 * 1024,
-            audit_syslog: false,
+            audit_syslog: None,
         }
     }
 }
@@ -304,7 +307,13 @@ impl Config {
                         s.require_confirmation_for_destructive = boolean(value, &place, origin)?
                     }
                     "log_all_queries" => s.log_all_queries = boolean(value, &place, origin)?,
-                    "audit_syslog" => s.audit_syslog = boolean(value, &place, origin)?,
+                    "audit_syslog" => {
+                        s.audit_syslog = match value {
+                            Value::String(path) => Some(PathBuf::from(path)),
+                            _ => boolean(value, &place, origin)?
+                                .then(|| PathBuf::from(DEFAULT_SYSLOG_SOCKET)),
+                        }
+                    }
                     "max_rows" => s.max_rows = number(value, &place, origin)?,
                     "query_timeout_seconds" => {
                         s.query_timeout_seconds = number(value, &place, origin)?
