@@ -432,3 +432,12 @@ fn choosing_a_connection() {
     let none = parse("{}").unwrap();
     assert!(none.connection(None).is_err());
 }
+
+#[test]
+fn the_variables_a_value_refers_to_are_listed() {
+    assert_eq!(
+        super::variables_in("postgres://${USER_1}:${PW}@h/${ bad }/${}"),
+        ["USER_1", "PW"]
+    );
+    assert!(super::variables_in("plain").is_empty());
+}
