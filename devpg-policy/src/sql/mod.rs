@@ -20,4 +20,4 @@ pub use classify::{classify, StatementClass};
 pub use functions::{side_effect, SideEffect};
 pub use report::{Analysis, Finding, Statement};
 pub use rules::{Rule, Verdict};
-pub use runner::{judge, Judgement, Runner, OWNED_TRANSACTION_NOTE};
+pub use runner::{judge, owned_transaction_line, Judgement, Runner, OWNED_TRANSACTION_NOTE};
