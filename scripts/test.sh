@@ -40,5 +40,11 @@ eval "$(scripts/pg-cluster.sh start "$cluster")"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The hook builds alone, and links neither the database side nor clap.
+cargo build --quiet -p pg-hook
+if cargo tree -p pg-hook -e normal --prefix none | grep -E '^(clap|rustls|postgres-protocol|chrono|devpg-db|devpg-cli) '; then
+    echo "test.sh: pg-hook links what only the database side needs" >&2
+    exit 1
+fi
 DEV_POSTGRES_FUZZ_SECONDS=${DEV_POSTGRES_FUZZ_SECONDS:-30} \
     cargo test --workspace --release -- --include-ignored
