@@ -1,8 +1,8 @@
 //! `dev-postgres doctor`: checks that the setup really is safe, each finding
 //! with what to do about it.
 
-use devpg_db::audit::{self, AuditLog};
 use devpg_db::session::Session;
+use devpg_policy::audit::{self, AuditLog};
 use devpg_policy::config::{self, paths, trust, Config};
 use devpg_policy::text::shell_quote;
 use devpg_policy::Mode;
@@ -405,7 +405,9 @@ fn syslog_check(socket: &Path) -> Check {
     {
         use std::os::unix::fs::FileTypeExt;
         let is_socket = std::fs::metadata(socket).is_ok_and(|m| m.file_type().is_socket());
-        if is_socket && devpg_db::syslog::send_to(socket, r#"{"doctor":"syslog check"}"#).is_ok() {
+        if is_socket
+            && devpg_policy::syslog::send_to(socket, r#"{"doctor":"syslog check"}"#).is_ok()
+        {
             return Check::pass(
                 "audit syslog copy",
                 format!("{} accepts records", socket.display()),

@@ -1,9 +1,9 @@
 use clap::Parser;
 use devpg_cli::{mask, parse_args, say, Outcome, SqlSource, Startup};
-use devpg_db::audit::{self, Attempt, AuditLog, Finish, Record, RunOutcome};
 use devpg_db::output::{Format, Printer};
 use devpg_db::pg::{sqlstate, FetchLimits, PgError};
 use devpg_db::session::{Interruption, Session, Watchdog};
+use devpg_policy::audit::{self, Attempt, AuditLog, Finish, Record, RunOutcome};
 use devpg_policy::config::redact::Redactor;
 use devpg_policy::config::{self, paths, Config, ConnectParams, Connection};
 use devpg_policy::sql::{
