@@ -286,6 +286,12 @@ impl Config {
                 )
             })?;
             for (name, value) in connections {
+                if !is_connection_name(name) {
+                    return Err(err(
+                        &format!("connections.{}", crate::text::visible(name)),
+                        "a connection name is letters, digits, '_', '-' and '.' only (it is shown to humans and typed in commands)".into(),
+                    ));
+                }
                 let place = format!("connections.{name}");
                 let connection = parse_connection(name, value, &place, origin)?;
                 self.connections.insert(name.clone(), connection);
@@ -592,6 +598,15 @@ fn find_upwards(start: &Path) -> Option<PathBuf> {
         .ancestors()
         .map(|dir| dir.join(FILE_NAME))
         .find(|candidate| candidate.is_file())
+}
+
+/// A connection name a human can read and type: letters, digits, `_`, `-`, `.`.
+pub fn is_connection_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// The project folder: where the nearest `.dev-postgres.json` is, else `cwd`.
