@@ -362,9 +362,8 @@ impl AuditLog {
             Ok(())
         } else {
             Err(Error::Audit(format!(
-                "the audit log {} no longer matches its head (it was cut, edited, emptied or replaced). Nothing was run. Run pg-query --verify-log; a human restarts the log by moving it aside and deleting {}",
-                self.path.display(),
-                self.head.display()
+                "the audit log {} no longer matches its head (it was cut, edited, emptied or replaced). Nothing was run. Tell the human: pg-query --verify-log shows what changed, and docs/security-model.md (\"Starting the audit log over\") says how a human starts over",
+                self.path.display()
             )))
         }
     }
