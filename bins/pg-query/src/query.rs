@@ -1,11 +1,11 @@
 use clap::Parser;
-use devpg_db::audit::{self, AuditLog, Record};
 use devpg_cli::{parse_args, Outcome, SqlSource};
-use devpg_policy::config::{self, Config, ConnectParams};
+use devpg_db::audit::{self, AuditLog, Record};
 use devpg_db::output::{Format, Printer};
 use devpg_db::pg::{sqlstate, FetchLimits, PgError};
 use devpg_db::session::Session;
-use devpg_policy::sql::{classify, Analysis, Rule, StatementClass, Verdict};
+use devpg_policy::config::{self, Config, ConnectParams};
+use devpg_policy::sql::{classify, explain_sql, Analysis, Rule, StatementClass, Verdict};
 use devpg_policy::{Error, ExitCode, Mode};
 use std::ffi::OsString;
 use std::io::Write;
@@ -89,7 +89,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
             connection.mode
         };
         (
-            explain_sql(&sql, args.explain_analyze, &args.explain_format)?,
+            explain_sql(&sql, args.explain_analyze, args.explain_format.parse()?)?,
             mode,
         )
     } else {
@@ -190,62 +190,6 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
             Ok(ExitCode::Execution)
         }
     }
-}
-
-/// Each statement of `sql` under EXPLAIN (with ANALYZE when asked). Input
-/// that does not parse is returned as it is: the validator blocks it.
-fn explain_sql(sql: &str, analyze: bool, format: &str) -> Result<String, Error> {
-    let format = match format {
-        "text" => "TEXT",
-        "json" => "JSON",
-        other => {
-            return Err(Error::usage(format!(
-                "unknown plan format '{other}': expected text or json"
-            )))
-        }
-    };
-    let analysis = classify(sql, Mode::ReadWrite);
-    if analysis.statements.iter().any(|s| {
-        s.findings.iter().any(|f| {
-            f.rule == Rule::ParseError
-                || f.rule == Rule::EmptyInput
-                || f.rule == Rule::PsqlMetaCommand
-        })
-    }) {
-        return Ok(sql.to_string());
-    }
-    const EXPLAINABLE: &[&str] = &[
-        "create-table-as",
-        "declare-cursor",
-        "delete",
-        "execute",
-        "insert",
-        "merge",
-        "select",
-        "update",
-        "values",
-    ];
-    if let Some(other) = analysis
-        .statements
-        .iter()
-        .find(|s| !EXPLAINABLE.contains(&s.kind))
-    {
-        return Err(Error::usage(format!(
-            "{} cannot be explained: EXPLAIN takes SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, EXECUTE, DECLARE and CREATE TABLE AS",
-            other.kind.to_uppercase().replace('-', " ")
-        )));
-    }
-    let options = if analyze {
-        format!("ANALYZE, FORMAT {format}")
-    } else {
-        format!("FORMAT {format}")
-    };
-    let explained: Vec<String> = analysis
-        .statements
-        .iter()
-        .map(|s| format!("EXPLAIN ({options}) {}", s.text(sql)))
-        .collect();
-    Ok(explained.join(";\n"))
 }
 
 /// The verdict of the whole input for pg-query: the validator's, plus
