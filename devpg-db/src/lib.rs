@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod catalog_check;
 pub mod output;
 pub mod pg;
 pub mod schema;

@@ -1,6 +1,7 @@
 use clap::Parser;
 use devpg_cli::{parse_args, Outcome, SqlSource};
 use devpg_db::audit::{self, AuditLog, Record};
+use devpg_db::catalog_check;
 use devpg_db::output::{Format, Printer};
 use devpg_db::pg::{sqlstate, FetchLimits, PgError};
 use devpg_db::session::Session;
@@ -163,8 +164,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
         max_rows,
         config.security.max_result_bytes,
         timeout,
+        &connection.allow_functions,
     );
     record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    if let Some(reason) = outcome.refused {
+        // The catalog check refused a function: a block like the validator's.
+        record.outcome = "blocked".into();
+        record.verdict = Verdict::Blocked.as_str().into();
+        record.rule = Some(Rule::VolatileFunction.id().into());
+        record.error = Some(reason.clone());
+        log.append(&record)?;
+        eprintln!("blocked [{}] {reason}", Rule::VolatileFunction.id());
+        return Ok(ExitCode::Blocked);
+    }
     record.rows = outcome.rows;
     record.truncated = outcome.truncated;
     record.outcome = outcome.outcome.to_string();
@@ -216,6 +228,8 @@ struct RunOutcome {
     truncated: bool,
     error: Option<PgError>,
     failed_statement: Option<usize>,
+    /// Why the catalog check refused to run the statements.
+    refused: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -228,6 +242,7 @@ fn execute(
     max_rows: u64,
     max_bytes: u64,
     timeout: u64,
+    allow_functions: &[String],
 ) -> RunOutcome {
     let mut outcome = RunOutcome {
         outcome: "ok",
@@ -235,6 +250,7 @@ fn execute(
         truncated: false,
         error: None,
         failed_statement: None,
+        refused: None,
     };
     let mut session = match Session::open(params, home, timeout) {
         Ok(session) => session,
@@ -244,6 +260,30 @@ fn execute(
             return outcome;
         }
     };
+    if params.mode != Mode::ReadWrite {
+        // After classification, inside the transaction, before any user SQL.
+        let calls: Vec<_> = analysis
+            .statements
+            .iter()
+            .flat_map(|s| s.calls.iter().cloned())
+            .collect();
+        match catalog_check::check(&mut session, params.mode, &calls, allow_functions) {
+            Ok(refusals) if refusals.is_empty() => {}
+            Ok(refusals) => {
+                let reasons: Vec<String> = refusals.iter().map(|r| r.reason()).collect();
+                outcome.outcome = "blocked";
+                outcome.refused = Some(reasons.join("; "));
+                let _ = session.finish(false);
+                return outcome;
+            }
+            Err(error) => {
+                outcome.outcome = "error";
+                outcome.error = Some(error);
+                let _ = session.finish(false);
+                return outcome;
+            }
+        }
+    }
     let interrupted = Arc::new(AtomicBool::new(false));
     for signal in [
         signal_hook::consts::SIGINT,

@@ -4,8 +4,8 @@
 //! that names the key, its place and the closest valid key — a typo must
 //! never leave a connection writable.
 
-pub mod paths;
 mod libpq;
+pub mod paths;
 mod secret;
 
 pub use libpq::{resolve, ConnectParams, SslMode};
@@ -39,6 +39,7 @@ const SECURITY_KEYS: &[&str] = &[
 ];
 const HOOK_KEYS: &[&str] = &["confirm", "mcp_mode", "mcp_servers"];
 const CONNECTION_KEYS: &[&str] = &[
+    "allow_functions",
     "application_name",
     "connect_timeout",
     "database",
@@ -154,6 +155,9 @@ pub struct Connection {
     pub max_rows: Option<u64>,
     pub query_timeout_seconds: Option<u64>,
     pub schemas: Vec<String>,
+    /// VOLATILE functions the catalog check lets through on this connection
+    /// beyond the built-in effect-free list (names, optionally `schema.name`).
+    pub allow_functions: Vec<String>,
 }
 
 impl Config {
@@ -449,6 +453,7 @@ fn parse_connection(
             "max_rows" => c.max_rows = Some(number(value, &at, origin)?),
             "query_timeout_seconds" => c.query_timeout_seconds = Some(number(value, &at, origin)?),
             "schemas" => c.schemas = strings(value, &at, origin)?,
+            "allow_functions" => c.allow_functions = strings(value, &at, origin)?,
             _ => {}
         }
     }

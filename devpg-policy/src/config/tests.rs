@@ -395,3 +395,22 @@ fn choosing_a_connection() {
     let none = parse("{}").unwrap();
     assert!(none.connection(None).is_err());
 }
+
+#[test]
+fn allow_functions_lists_volatile_functions_a_connection_may_call() {
+    let config =
+        parse(r#"{"connections": {"x": {"allow_functions": ["audit.stamp", "my_uuid"]}}}"#)
+            .unwrap();
+    assert_eq!(
+        config.connections["x"].allow_functions,
+        ["audit.stamp", "my_uuid"]
+    );
+    assert!(
+        parse(r#"{"connections": {"x": {}}}"#).unwrap().connections["x"]
+            .allow_functions
+            .is_empty()
+    );
+    assert!(
+        error(r#"{"connections": {"x": {"allow_functions": [1]}}}"#).contains("allow_functions")
+    );
+}

@@ -21,6 +21,8 @@ pub enum CallKind {
     Operator,
     /// The functions behind a cast to this type (`pg_cast`, the type's input function).
     Cast,
+    /// A string literal cast to this type: only the type's input function runs.
+    Literal,
 }
 
 impl CallKind {
@@ -30,6 +32,7 @@ impl CallKind {
             CallKind::FieldNotation => "field",
             CallKind::Operator => "operator",
             CallKind::Cast => "cast",
+            CallKind::Literal => "literal",
         }
     }
 }

@@ -7,8 +7,9 @@ use crate::sql::functions::{side_effect, CallKind, FunctionCall};
 use crate::sql::inspect::{string_value, Inspector};
 use crate::sql::rules::Rule;
 use crate::sql::walk::{walk_enum, Visitor};
+use pg_query::protobuf::a_const::Val;
 use pg_query::protobuf::{AExpr, AIndirection, ColumnRef, FuncCall, Node, TypeCast};
-use pg_query::NodeRef;
+use pg_query::{NodeEnum, NodeRef};
 use std::collections::HashSet;
 
 impl<'a> Inspector<'a> {
@@ -90,14 +91,17 @@ impl<'a> Inspector<'a> {
         let Some(type_name) = &cast.type_name else {
             return;
         };
+        let literal = matches!(
+            cast.arg.as_deref().and_then(|a| a.node.as_ref()),
+            Some(NodeEnum::AConst(c)) if matches!(c.val, Some(Val::Sval(_))) || c.isnull
+        );
+        let kind = if literal {
+            CallKind::Literal
+        } else {
+            CallKind::Cast
+        };
         if let Some(name) = type_name.names.last().and_then(string_value) {
-            self.record(
-                CallKind::Cast,
-                qualifier(&type_name.names),
-                name,
-                None,
-                cast.location,
-            );
+            self.record(kind, qualifier(&type_name.names), name, None, cast.location);
         }
     }
 
