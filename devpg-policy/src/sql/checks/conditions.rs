@@ -5,7 +5,7 @@
 //! every row, so it is no filter at all.
 
 use crate::sql::inspect::string_value;
-use crate::sql::walk::{walk_enum, Visitor};
+use crate::sql::walk::{walk_children, walk_enum, Visitor};
 use pg_query::protobuf::{a_const::Val, AConst, AExpr, BoolExprType, Node, RangeVar};
 use pg_query::{NodeEnum, NodeRef};
 
@@ -107,6 +107,8 @@ impl<'a> Target<'a> {
                     Truth::False
                 }
             }
+            // A cast keeps what its operand is (`NULL::boolean` is still no row).
+            NodeEnum::TypeCast(cast) if cast.arg.is_some() => self.fold(cast.arg.as_deref()),
             NodeEnum::AExpr(expr) => match compare_constants(expr) {
                 Some(true) => Truth::True,
                 Some(false) => Truth::False,
@@ -120,6 +122,7 @@ impl<'a> Target<'a> {
     fn generic(&self, node: &NodeEnum) -> Truth {
         let mut refers = RefersToTarget {
             target: self.name,
+            unqualified: true,
             found: false,
         };
         walk_enum(&mut refers, node);
@@ -172,7 +175,11 @@ fn constant(c: &AConst) -> Truth {
 }
 
 fn is_null(node: &Node) -> bool {
-    matches!(&node.node, Some(NodeEnum::AConst(c)) if c.isnull)
+    match &node.node {
+        Some(NodeEnum::AConst(c)) => c.isnull,
+        Some(NodeEnum::TypeCast(cast)) => cast.arg.as_deref().is_some_and(is_null),
+        _ => false,
+    }
 }
 
 /// `1 = 1`, `'a' <> 'b'`, `2 > 1`: a comparison of two literals.
@@ -206,11 +213,16 @@ fn compare_constants(expr: &AExpr) -> Option<bool> {
     }
 }
 
-/// Finds a reference to the target's row: an unqualified column (it may be
-/// the target's, also inside a subquery), a column qualified with the
-/// target's name, a parameter or `CURRENT OF`.
+/// Finds a reference to the target's row: a column qualified with the
+/// target's name, an unqualified column where it can only be the target's, a
+/// parameter or `CURRENT OF`. Inside a subquery with its own FROM, an
+/// unqualified column is taken as that FROM's (PostgreSQL looks innermost
+/// first), and a FROM item named like the target hides it: write correlated
+/// references qualified (`t.id`) for them to count as filters.
 struct RefersToTarget<'t> {
     target: Option<&'t str>,
+    /// Whether an unqualified column may be the target's here.
+    unqualified: bool,
     found: bool,
 }
 
@@ -218,25 +230,59 @@ impl<'a> Visitor<'a> for RefersToTarget<'_> {
     fn enter(&mut self, node: NodeRef<'a>) -> bool {
         match node {
             NodeRef::ColumnRef(column) => {
-                let names: Vec<&str> = column.fields.iter().filter_map(string_value).collect();
-                let qualified = column.fields.len() >= 2;
                 let qualifier = column
                     .fields
                     .len()
                     .checked_sub(2)
                     .and_then(|i| column.fields.get(i))
                     .and_then(string_value);
-                if !qualified || (qualifier.is_some() && qualifier == self.target) {
-                    self.found = true;
-                }
-                // `t.*` qualified with the target.
-                if names.is_empty() {
-                    self.found = true;
-                }
+                let found = match qualifier {
+                    Some(name) => Some(name) == self.target,
+                    None if column.fields.len() >= 2 => true,
+                    None => self.unqualified,
+                };
+                self.found |= found;
             }
             NodeRef::ParamRef(_) | NodeRef::CurrentOfExpr(_) => self.found = true,
+            NodeRef::SelectStmt(select) if !select.from_clause.is_empty() => {
+                let mut names = Vec::new();
+                from_names(&select.from_clause, &mut names);
+                let mut inner = RefersToTarget {
+                    target: self.target.filter(|t| !names.contains(t)),
+                    unqualified: false,
+                    found: false,
+                };
+                walk_children(&mut inner, node);
+                self.found |= inner.found;
+                return false;
+            }
             _ => {}
         }
         !self.found
+    }
+}
+
+/// The names a FROM list declares: aliases, else table names.
+fn from_names<'a>(items: &'a [Node], names: &mut Vec<&'a str>) {
+    for item in items {
+        match &item.node {
+            Some(NodeEnum::RangeVar(r)) => names.push(match &r.alias {
+                Some(alias) => alias.aliasname.as_str(),
+                None => r.relname.as_str(),
+            }),
+            Some(NodeEnum::RangeSubselect(r)) => {
+                names.extend(r.alias.as_ref().map(|a| a.aliasname.as_str()))
+            }
+            Some(NodeEnum::RangeFunction(r)) => {
+                names.extend(r.alias.as_ref().map(|a| a.aliasname.as_str()))
+            }
+            Some(NodeEnum::JoinExpr(j)) => {
+                names.extend(j.alias.as_ref().map(|a| a.aliasname.as_str()));
+                for side in [j.larg.as_deref(), j.rarg.as_deref()].into_iter().flatten() {
+                    from_names(std::slice::from_ref(side), names);
+                }
+            }
+            _ => {}
+        }
     }
 }
