@@ -81,9 +81,9 @@ fn every_blocked_case_is_refused_before_the_server_and_logged() {
 #[test]
 #[ignore = "needs the PostgreSQL server that scripts/test.sh starts"]
 fn the_read_only_session_holds_even_without_the_validator() {
+    use devpg_policy::config::{ConnectParams, SslMode};
     use devpg_db::pg::{Discard, FetchLimits};
     use devpg_db::session::Session;
-    use devpg_policy::config::{ConnectParams, SslMode};
     let server = server();
     let database = server.fixture_database("escapes");
     let params = ConnectParams {
