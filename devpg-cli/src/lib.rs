@@ -1,6 +1,7 @@
 //! What every binary's `main` shares: argument parsing that never lets clap
 //! choose an exit code, one-line errors, and panics that never escape as 101.
 
+use devpg_policy::config::redact::Redactor;
 use devpg_policy::error::Error;
 use devpg_policy::exit::ExitCode;
 use std::ffi::OsString;
@@ -57,8 +58,8 @@ pub fn run_main(
     let code = match panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(code)) | Ok(Err(Outcome::Exit(code))) => code,
         Ok(Err(Outcome::Error(error))) => {
-            let _ = writeln!(std::io::stderr(), "{program}: {error}");
-            error.exit_code()
+            let _ = writeln!(std::io::stderr(), "{program}: {}", mask(&error.to_string()));
+            devpg_policy::exit::for_error(&error)
         }
         Err(_) => {
             let _ = writeln!(
@@ -70,6 +71,57 @@ pub fn run_main(
         }
     };
     code.into()
+}
+
+/// The secrets this process knows, once it knows them (see [`set_secrets`]).
+static SECRETS: std::sync::OnceLock<Redactor> = std::sync::OnceLock::new();
+
+/// Makes every later message of this process mask these secrets.
+pub fn set_secrets(redactor: Redactor) {
+    let _ = SECRETS.set(redactor);
+}
+
+/// `text` with every known secret masked.
+pub fn mask(text: &str) -> String {
+    match SECRETS.get() {
+        Some(redactor) => redactor.redact(text),
+        None => text.to_string(),
+    }
+}
+
+/// One line on stderr, `program: text`, secrets masked.
+pub fn say(program: &str, text: &str) {
+    let _ = writeln!(std::io::stderr(), "{program}: {}", mask(text));
+}
+
+/// What every binary starts from: its name (for messages), the working
+/// directory, and the configuration with its warnings printed once.
+pub struct Startup {
+    pub program: &'static str,
+    pub cwd: std::path::PathBuf,
+}
+
+impl Startup {
+    pub fn new(program: &'static str) -> Result<Startup, Error> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::usage(format!("no working directory: {e}")))?;
+        Ok(Startup { program, cwd })
+    }
+
+    /// The project folder `-f FILE` must stay inside.
+    pub fn project_dir(&self) -> std::path::PathBuf {
+        devpg_policy::config::project_dir(&self.cwd)
+    }
+
+    /// The configuration (`--config PATH`, else found upwards from the
+    /// working directory), its warnings printed on stderr.
+    pub fn config(&self, path: Option<&Path>) -> Result<devpg_policy::config::Config, Error> {
+        let config = devpg_policy::config::Config::load(path, &self.cwd)?;
+        for warning in &config.warnings {
+            let _ = writeln!(std::io::stderr(), "{}: {warning}", self.program);
+        }
+        Ok(config)
+    }
 }
 
 /// Where a command's SQL comes from (shared by pg-query and pg-validate).
@@ -87,6 +139,8 @@ pub struct SqlSource {
 }
 
 impl SqlSource {
+    /// The SQL, from wherever it was given (pg-validate: it only classifies,
+    /// runs inside the agent's sandbox, and masks secrets in what it prints).
     pub fn read(&self) -> Result<String, Error> {
         read_sql(
             self.query.as_deref(),
@@ -94,6 +148,44 @@ impl SqlSource {
             self.sql.as_deref(),
         )
     }
+
+    /// The SQL; `-f FILE` only for a regular file inside `project` (no
+    /// symbolic link out of it): the wrappers run outside the agent's
+    /// sandbox and must not read the user's other files for it.
+    pub fn read_within(&self, project: &Path) -> Result<String, Error> {
+        if let Some(file) = &self.file {
+            check_inside(file, project)?;
+        }
+        read_sql(
+            self.query.as_deref(),
+            self.file.as_deref(),
+            self.sql.as_deref(),
+        )
+    }
+}
+
+fn check_inside(file: &Path, project: &Path) -> Result<(), Error> {
+    let refuse = |why: &str| {
+        Error::usage(format!(
+            "-f {}: {why}; give a file inside the project ({})",
+            file.display(),
+            project.display()
+        ))
+    };
+    let resolved = file.canonicalize().map_err(|source| Error::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let root = project
+        .canonicalize()
+        .map_err(|_| refuse("the project folder cannot be resolved"))?;
+    if !resolved.starts_with(&root) {
+        return Err(refuse("is outside the project (after following links)"));
+    }
+    if !resolved.is_file() {
+        return Err(refuse("is not a regular file"));
+    }
+    Ok(())
 }
 
 /// The SQL a command was given: `--query SQL`, `-f FILE`, a positional

@@ -10,3 +10,5 @@ pub mod output;
 pub mod pg;
 pub mod schema;
 pub mod session;
+#[cfg(unix)]
+pub mod syslog;

@@ -10,7 +10,9 @@
 pub mod config;
 pub mod error;
 pub mod exit;
+pub mod fs;
 pub mod hook;
+pub mod json;
 pub mod mode;
 pub mod sql;
 pub mod text;

@@ -116,3 +116,34 @@ mod tests {
         assert_eq!(closest("zzzzzzzz", keys), None);
     }
 }
+
+/// `word` as one shell word that pastes safely into sh, bash and zsh: left
+/// bare when it holds only characters no shell treats specially, else in
+/// single quotes (a `'` inside becomes `'\''`).
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod shell_quote_tests {
+    use super::shell_quote;
+
+    #[test]
+    fn words_that_a_shell_would_read_otherwise_are_single_quoted() {
+        assert_eq!(shell_quote("dev"), "dev");
+        assert_eq!(shell_quote("/a/b.json"), "/a/b.json");
+        assert_eq!(shell_quote("dev; touch /tmp/x"), "'dev; touch /tmp/x'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("$(id)"), "'$(id)'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a\nb"), "'a\nb'");
+    }
+}

@@ -2,8 +2,9 @@
 //! with what to do about it.
 
 use devpg_db::audit::{self, AuditLog};
-use devpg_policy::config::{self, Config};
 use devpg_db::session::Session;
+use devpg_policy::config::{self, trust, Config};
+use devpg_policy::text::shell_quote;
 use devpg_policy::Mode;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -65,7 +66,7 @@ const ROLE_QUERY: &str = "SELECT json_build_object(
 
 pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Vec<Check> {
     let mut checks = Vec::new();
-    let config = match Config::load(config_path, cwd) {
+    let config = match Config::load_for_review(config_path, cwd) {
         Ok(config) => {
             let place = config
                 .path
@@ -97,7 +98,39 @@ pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Ve
             return checks;
         }
     };
-    for connection in config.connections.values() {
+    let mut trusted = true;
+    for file in &config.files {
+        let verdict = std::fs::read(file)
+            .map_err(|source| devpg_policy::Error::Read {
+                path: file.clone(),
+                source,
+            })
+            .and_then(|bytes| trust::check(file, &bytes));
+        checks.push(match verdict {
+            Ok(()) => Check::pass(
+                "configuration trusted",
+                format!("{}: unchanged since a human trusted it", file.display()),
+            ),
+            Err(error) => {
+                trusted = false;
+                Check::fail(
+                    "configuration trusted",
+                    error.to_string(),
+                    format!(
+                        "review the file, then run: dev-postgres trust {}",
+                        shell_quote(&file.display().to_string())
+                    ),
+                )
+            }
+        });
+    }
+    // Nothing connects on a configuration no human approved.
+    let connections: Vec<_> = if trusted {
+        config.connections.values().collect()
+    } else {
+        Vec::new()
+    };
+    for connection in connections {
         let name = &connection.name;
         let mut warnings = Vec::new();
         let params = match config::resolve(connection, &env, home, &mut warnings) {
@@ -150,10 +183,9 @@ pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Ve
         }
         let _ = session.finish(false);
     }
-    checks.extend(hook_checks(
-        config.path.as_deref().and_then(Path::parent).unwrap_or(cwd),
-        home,
-    ));
+    let project = config.path.as_deref().and_then(Path::parent).unwrap_or(cwd);
+    checks.extend(hook_checks(project, home));
+    checks.extend(protection_checks(project, home));
     let log = config.log_path(cwd);
     match AuditLog::open(&log, config.security.log_max_bytes).and_then(|_| audit::verify(&log)) {
         Ok(report) => match report.problem {
@@ -166,6 +198,156 @@ pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Ve
         },
         Err(error) => checks.push(Check::fail("audit log", error.to_string(), "make the log's folder writable")),
     }
+    if let Some(socket) = &config.security.audit_syslog {
+        checks.push(syslog_check(socket));
+    }
+    checks
+}
+
+/// The first word of a shell command, with single or double quotes removed
+/// (the hook command install writes: a path, then `|| exit 2`).
+fn first_word(command: &str) -> Option<String> {
+    let command = command.trim_start();
+    match command.chars().next()? {
+        quote @ ('\'' | '"') => {
+            let rest = command.get(1..)?;
+            rest.find(quote)
+                .and_then(|end| rest.get(..end))
+                .map(String::from)
+        }
+        _ => command.split_whitespace().next().map(String::from),
+    }
+}
+
+fn syslog_check(socket: &Path) -> Check {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let is_socket = std::fs::metadata(socket).is_ok_and(|m| m.file_type().is_socket());
+        if is_socket && devpg_db::syslog::send_to(socket, r#"{"doctor":"syslog check"}"#).is_ok() {
+            return Check::pass(
+                "audit syslog copy",
+                format!("{} accepts records", socket.display()),
+            );
+        }
+    }
+    Check::fail(
+        "audit syslog copy",
+        format!(
+            "security.audit_syslog is on, but {} does not accept records",
+            "/dev/log"
+        ),
+        "start the system's syslog daemon (e.g. apt-get install rsyslog), or turn audit_syslog off",
+    )
+}
+
+/// Every settings file Claude Code reads for the project, parsed; unreadable ones skipped.
+fn read_settings(project: &Path, home: Option<&Path>) -> Vec<(PathBuf, Value)> {
+    settings_files(project, home)
+        .into_iter()
+        .filter_map(|file| {
+            let text = std::fs::read_to_string(&file).ok()?;
+            let value = devpg_policy::json::parse_strict(&text).ok()?;
+            Some((file, value))
+        })
+        .collect()
+}
+
+/// The guard's own files are fenced from the agent's edit tools, and the
+/// binaries live outside the project.
+fn protection_checks(project: &Path, home: Option<&Path>) -> Vec<Check> {
+    let settings = read_settings(project, home);
+    let denied: Vec<String> = settings
+        .iter()
+        .flat_map(|(_, s)| {
+            s["permissions"]["deny"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|r| r.as_str().map(String::from))
+        .collect();
+    let mut checks = Vec::new();
+    let wanted = [
+        "Edit(**/.dev-postgres.json)",
+        "Read(~/.pgpass)",
+        "Edit(~/.claude/settings.json)",
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|rule| !denied.iter().any(|d| d == rule))
+        .collect();
+    checks.push(if missing.is_empty() {
+        Check::pass(
+            "protected paths denied",
+            "the edit and read tools are denied the guard's files and the secrets",
+        )
+    } else {
+        Check::fail(
+            "protected paths denied",
+            format!("permissions.deny lacks {}", missing.join(", ")),
+            "run `dev-postgres install` again",
+        )
+    });
+    let hook_commands: Vec<(String, String)> = settings
+        .iter()
+        .flat_map(|(_, s)| {
+            s["hooks"]["PreToolUse"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|entry| {
+            let matcher = entry["matcher"].as_str().unwrap_or_default().to_string();
+            entry["hooks"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(move |h| {
+                    h["command"]
+                        .as_str()
+                        .map(|c| (matcher.clone(), c.to_string()))
+                })
+        })
+        .filter(|(_, command)| command.contains("pg-hook"))
+        .collect();
+    let edits_covered = ["Write", "Edit", "MultiEdit", "NotebookEdit"]
+        .iter()
+        .all(|tool| {
+            hook_commands
+                .iter()
+                .any(|(matcher, _)| matcher.split('|').any(|m| m == *tool) || matcher == "*")
+        });
+    checks.push(if edits_covered {
+        Check::pass("hook registered for the edit tools", "Write, Edit, MultiEdit and NotebookEdit")
+    } else {
+        Check::fail(
+            "hook registered for the edit tools",
+            "no pg-hook entry for Write|Edit|MultiEdit|NotebookEdit: the agent could edit the guard's files",
+            "run `dev-postgres install` again",
+        )
+    });
+    let inside: Vec<&str> = hook_commands
+        .iter()
+        .map(|(_, c)| c.as_str())
+        .filter(|c| {
+            c.contains("CLAUDE_PROJECT_DIR")
+                || first_word(c).is_none_or(|binary| Path::new(&binary).starts_with(project))
+        })
+        .collect();
+    checks.push(if inside.is_empty() && !hook_commands.is_empty() {
+        Check::pass("binaries outside the project", "the hook runs from a folder the project does not hold")
+    } else if hook_commands.is_empty() {
+        Check::fail("binaries outside the project", "no hook registered", "run `dev-postgres install`")
+    } else {
+        Check::fail(
+            "binaries outside the project",
+            format!("the hook runs from inside the project ({}), where the agent writes", inside.join("; ")),
+            "run `dev-postgres install` again: it installs the binaries in the account's data folder",
+        )
+    });
     checks
 }
 
@@ -229,7 +411,7 @@ fn hook_checks(project: &Path, home: Option<&Path>) -> Vec<Check> {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
-        let Ok(settings) = serde_json::from_str::<Value>(&text) else {
+        let Ok(settings) = devpg_policy::json::parse_strict(&text) else {
             continue;
         };
         for entry in settings["hooks"]["PreToolUse"]

@@ -3,9 +3,11 @@
 mod doctor;
 mod install;
 mod sandbox;
+mod trust;
 
 use clap::{Parser, Subcommand};
 use devpg_cli::{parse_args, Outcome};
+use devpg_policy::config::paths;
 use devpg_policy::{Error, ExitCode};
 use std::path::PathBuf;
 
@@ -30,6 +32,19 @@ enum Commands {
         /// Where the built binaries are (default: beside this program).
         #[arg(long, value_name = "DIR")]
         from: Option<PathBuf>,
+        /// Where to put the binaries: outside every project (default: the
+        /// account's data folder, ~/.local/share/dev-postgres/bin).
+        #[arg(long, value_name = "DIR")]
+        bin_dir: Option<PathBuf>,
+    },
+    /// Show what a configuration grants and record a human's approval of it
+    /// (every binary refuses a configuration that is not trusted or has changed).
+    Trust {
+        /// The file (default: the project's .dev-postgres.json, found upwards).
+        path: Option<PathBuf>,
+        /// Trust the user-level configuration instead.
+        #[arg(long, conflicts_with = "path")]
+        user: bool,
     },
     /// Reverse exactly what install did.
     Uninstall {
@@ -67,17 +82,35 @@ fn run() -> Result<ExitCode, Outcome> {
     let args: Args = parse_args(std::env::args_os())?;
     let cwd =
         std::env::current_dir().map_err(|e| Error::usage(format!("no working directory: {e}")))?;
+    // Claude Code reads ~/.claude from $HOME; the guard's own files (trust
+    // store, audit heads, binaries) follow the OS account instead.
     let home = dirs::home_dir();
-    let target = |user: bool, project: Option<PathBuf>| -> Result<install::Target, Error> {
+    let target = |user: bool,
+                  project: Option<PathBuf>,
+                  bin_dir: Option<PathBuf>|
+     -> Result<install::Target, Error> {
+        let home = home
+            .clone()
+            .ok_or_else(|| Error::usage("cannot find this account's home folder"))?;
+        let bin_dir = match bin_dir.or_else(paths::default_bin_dir) {
+            Some(dir) if dir.is_absolute() => dir,
+            Some(dir) => cwd.join(dir),
+            None => {
+                return Err(Error::usage(
+                    "no folder for the binaries: pass --bin-dir DIR",
+                ))
+            }
+        };
         if user {
-            let home = home
-                .clone()
-                .ok_or_else(|| Error::usage("no home folder for --user"))?;
-            Ok(install::Target::user(&home))
+            Ok(install::Target::user(&home, &bin_dir))
         } else {
-            Ok(install::Target::project(
-                &project.unwrap_or_else(|| cwd.clone()),
-            ))
+            let project = project.unwrap_or_else(|| cwd.clone());
+            let project = if project.is_absolute() {
+                project
+            } else {
+                cwd.join(project)
+            };
+            Ok(install::Target::project(&project, &bin_dir, &home))
         }
     };
     let report = |lines: Vec<String>| {
@@ -90,6 +123,7 @@ fn run() -> Result<ExitCode, Outcome> {
             user,
             project,
             from,
+            bin_dir,
         } => {
             let from = match from {
                 Some(from) => from,
@@ -98,7 +132,7 @@ fn run() -> Result<ExitCode, Outcome> {
                     .and_then(|exe| exe.parent().map(PathBuf::from))
                     .ok_or_else(|| Error::usage("cannot find the binaries: pass --from DIR"))?,
             };
-            let done = install::install(&target(user, project)?, &from)?;
+            let done = install::install(&target(user, project, bin_dir)?, &from)?;
             if done.is_empty() {
                 println!("already installed: nothing changed");
             }
@@ -106,7 +140,11 @@ fn run() -> Result<ExitCode, Outcome> {
             Ok(ExitCode::Ok)
         }
         Commands::Uninstall { user, project } => {
-            report(install::uninstall(&target(user, project)?)?);
+            report(install::uninstall(&target(user, project, None)?)?);
+            Ok(ExitCode::Ok)
+        }
+        Commands::Trust { path, user } => {
+            report(trust::trust(path.as_deref(), user, &cwd)?);
             Ok(ExitCode::Ok)
         }
         Commands::Doctor { json, config } => {
@@ -140,7 +178,8 @@ fn run() -> Result<ExitCode, Outcome> {
                     }
                 );
             }
-            Ok(if ok { ExitCode::Ok } else { ExitCode::Blocked })
+            // A failed check is a setup to fix: the configuration exit code.
+            Ok(if ok { ExitCode::Ok } else { ExitCode::Usage })
         }
         Commands::Sandbox {
             action,

@@ -104,11 +104,14 @@ fn the_real_client_runs_the_installed_hook() {
     std::fs::create_dir_all(&home).unwrap();
     let project = project.canonicalize().unwrap();
     let binaries = Path::new(DEV_POSTGRES).parent().unwrap();
+    let bin_dir = root.join("bin");
     Cmd::new(DEV_POSTGRES)
         .current_dir(&project)
         .env("HOME", &home)
         .args(["install", "--from"])
         .arg(binaries)
+        .arg("--bin-dir")
+        .arg(&bin_dir)
         .run()
         .status(0);
     std::fs::write(
@@ -116,13 +119,15 @@ fn the_real_client_runs_the_installed_hook() {
         json!({"connections": {"warehouse": {"database": "wh", "description": "the analytics warehouse"}}}).to_string(),
     )
     .unwrap();
+    devpg_testing::trust(&project.join(".dev-postgres.json"));
     // A trusted workspace: an untrusted one ignores parts of the project settings.
     let trust = json!({"hasCompletedOnboarding": true, "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true}}});
     std::fs::write(home.join(".claude.json"), trust.to_string()).unwrap();
     let api = StandIn::start(&root);
     let marker = root.join("ran");
     let marker = marker.to_string_lossy();
-    let path = "PATH=\"$PWD/.claude/bin:$PATH\"";
+    let path = format!("PATH={}:\"$PATH\"", bin_dir.display());
+    let path = path.as_str();
 
     for command in [
         "psql -c 'select 1'".to_string(),
@@ -203,7 +208,7 @@ fn the_plugin_layout_loads_the_hook_and_puts_the_binaries_on_path() {
     copy_dir(&repo.join(".claude-plugin"), &plugin.join(".claude-plugin"));
     copy_dir(&repo.join("hooks"), &plugin.join("hooks"));
     copy_dir(
-        &repo.join("skill/dev-postgres"),
+        &repo.join("skills/dev-postgres"),
         &plugin.join("skills/dev-postgres"),
     );
     let binaries = Path::new(DEV_POSTGRES).parent().unwrap();

@@ -139,11 +139,17 @@ fn the_catalog_refuses_volatile_functions_the_tables_do_not_know() {
         state(&server, &database),
         "a refused call changed the server"
     );
-    let log = project.log();
-    assert!(!log.is_empty());
-    assert!(log
-        .iter()
-        .all(|r| r["outcome"] == "blocked" && r["rule"] == "volatile-function"));
+    let outcomes: Vec<serde_json::Value> = project
+        .log()
+        .into_iter()
+        .filter(|r| r["kind"] == "outcome")
+        .collect();
+    assert!(!outcomes.is_empty());
+    assert!(
+        outcomes.iter().all(|r| r["outcome"] == "blocked"
+            && r["error"].as_str().is_some_and(|e| e.contains("[volatile-function]"))),
+        "{outcomes:#?}"
+    );
 }
 
 #[test]

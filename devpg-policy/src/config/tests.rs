@@ -166,6 +166,38 @@ fn connection(text: &str) -> Connection {
 }
 
 #[test]
+fn the_environment_cannot_choose_where_a_trusted_connection_goes() {
+    for (var, key) in [
+        ("PGHOST", "host"),
+        ("PGPORT", "port"),
+        ("PGUSER", "user"),
+        ("PGDATABASE", "database"),
+        ("PGSSLMODE", "sslmode"),
+    ] {
+        let env = env_of(&[(var, "elsewhere")]);
+        let without = connection(r#"{"database": "app", "user": "u"}"#);
+        let without = Connection {
+            database: (key != "database").then(|| "app".to_string()),
+            user: (key != "user").then(|| "u".to_string()),
+            ..without
+        };
+        let err = resolve(&without, &env, None, &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains(var), "{var}: {err}");
+        assert!(err.to_string().contains("from_environment"), "{var}: {err}");
+    }
+    // What the file sets, the environment cannot change at all.
+    let env = env_of(&[("PGHOST", "evil.example"), ("PGPORT", "1")]);
+    let p = resolve(
+        &connection(r#"{"host": "db", "port": 5433, "database": "app", "user": "u"}"#),
+        &env,
+        None,
+        &mut Vec::new(),
+    )
+    .unwrap();
+    assert_eq!((p.host.as_str(), p.port), ("db", 5433));
+}
+
+#[test]
 fn absent_fields_come_from_pg_variables_then_defaults() {
     let env = env_of(&[
         ("PGHOST", "db.internal"),
@@ -176,7 +208,13 @@ fn absent_fields_come_from_pg_variables_then_defaults() {
         ("PGAPPNAME", "mine"),
         ("PGCONNECT_TIMEOUT", "3"),
     ]);
-    let p = resolve(&connection("{}"), &env, None, &mut Vec::new()).unwrap();
+    let p = resolve(
+        &connection(r#"{"from_environment": true}"#),
+        &env,
+        None,
+        &mut Vec::new(),
+    )
+    .unwrap();
     assert_eq!(
         (
             p.host.as_str(),
@@ -191,7 +229,9 @@ fn absent_fields_come_from_pg_variables_then_defaults() {
         (SslMode::Require, "mine", 3)
     );
     let explicit = resolve(
-        &connection(r#"{"host": "h", "port": 1, "user": "u", "database": "d"}"#),
+        &connection(
+            r#"{"host": "h", "port": 1, "user": "u", "database": "d", "sslmode": "disable"}"#,
+        ),
         &env,
         None,
         &mut Vec::new(),
@@ -214,12 +254,9 @@ fn absent_fields_come_from_pg_variables_then_defaults() {
     )
     .unwrap();
     assert_eq!(
-        (
-            defaults.host.as_str(),
-            defaults.port,
-            defaults.user.as_str()
-        ),
-        ("localhost", 5432, "me")
+        (defaults.host.as_str(), defaults.port, defaults.user.clone()),
+        // libpq's default user is the OS account, not $USER (which the agent sets).
+        ("localhost", 5432, super::paths::account_name().unwrap())
     );
     assert_eq!(
         (
@@ -341,7 +378,7 @@ fn services_fill_what_the_connection_leaves_out() {
         ("PGHOST", "ignored"),
     ]);
     let p = resolve(
-        &connection(r#"{"service": "reporting", "user": "override"}"#),
+        &connection(r#"{"service": "reporting", "user": "override", "from_environment": true}"#),
         &env,
         None,
         &mut Vec::new(),

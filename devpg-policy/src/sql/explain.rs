@@ -1,13 +1,12 @@
-//! The statements EXPLAIN accepts, and how pg-query's `--explain` and
-//! `--explain-analyze` put each statement of the input under EXPLAIN.
+//! pg-query's `--explain` and `--explain-analyze`: each statement of the
+//! input wrapped in EXPLAIN, for the statement kinds PostgreSQL can explain.
 
 use super::classify::classify;
 use super::rules::Rule;
-use crate::error::Error;
-use crate::mode::Mode;
+use crate::Mode;
 
-/// Statement kinds PostgreSQL's EXPLAIN takes. Sorted: a test checks it.
-pub const EXPLAINABLE_KINDS: &[&str] = &[
+/// The statement kinds EXPLAIN takes (PostgreSQL's ExplainableStmt), kept sorted.
+pub const EXPLAINABLE: &[&str] = &[
     "create-table-as",
     "declare-cursor",
     "delete",
@@ -19,35 +18,19 @@ pub const EXPLAINABLE_KINDS: &[&str] = &[
     "values",
 ];
 
-/// Whether EXPLAIN accepts a statement of this kind.
-pub fn is_explainable(kind: &str) -> bool {
-    EXPLAINABLE_KINDS.binary_search(&kind).is_ok()
-}
-
-/// The plan's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlanFormat {
-    Text,
-    Json,
-}
-
-impl std::str::FromStr for PlanFormat {
-    type Err = Error;
-
-    fn from_str(format: &str) -> Result<Self, Error> {
-        match format {
-            "text" => Ok(PlanFormat::Text),
-            "json" => Ok(PlanFormat::Json),
-            other => Err(Error::usage(format!(
+/// Each statement of `sql` under EXPLAIN (with ANALYZE when asked), in plan
+/// format `text` or `json`. Input that does not parse is returned as it is:
+/// the classifier blocks it. The error says what cannot be explained.
+pub fn wrap(sql: &str, analyze: bool, format: &str) -> Result<String, String> {
+    let format = match format {
+        "text" => "TEXT",
+        "json" => "JSON",
+        other => {
+            return Err(format!(
                 "unknown plan format '{other}': expected text or json"
-            ))),
+            ))
         }
-    }
-}
-
-/// Each statement of `sql` under EXPLAIN (with ANALYZE when asked). Input
-/// that does not parse is returned as it is: the validator blocks it.
-pub fn explain_sql(sql: &str, analyze: bool, format: PlanFormat) -> Result<String, Error> {
+    };
     let analysis = classify(sql, Mode::ReadWrite);
     let unreadable = analysis.statements.iter().any(|s| {
         s.findings.iter().any(|f| {
@@ -60,16 +43,16 @@ pub fn explain_sql(sql: &str, analyze: bool, format: PlanFormat) -> Result<Strin
     if unreadable {
         return Ok(sql.to_string());
     }
-    if let Some(other) = analysis.statements.iter().find(|s| !is_explainable(s.kind)) {
-        return Err(Error::usage(format!(
+    if let Some(other) = analysis
+        .statements
+        .iter()
+        .find(|s| EXPLAINABLE.binary_search(&s.kind).is_err())
+    {
+        return Err(format!(
             "{} cannot be explained: EXPLAIN takes SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, EXECUTE, DECLARE and CREATE TABLE AS",
             other.kind.to_uppercase().replace('-', " ")
-        )));
+        ));
     }
-    let format = match format {
-        PlanFormat::Text => "TEXT",
-        PlanFormat::Json => "JSON",
-    };
     let options = if analyze {
         format!("ANALYZE, FORMAT {format}")
     } else {
@@ -88,26 +71,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn explainable_kinds_are_sorted() {
-        assert!(EXPLAINABLE_KINDS.windows(2).all(|w| w[0] < w[1]));
+    fn the_explainable_kinds_are_sorted_and_unique() {
+        assert!(EXPLAINABLE.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
-    fn every_statement_goes_under_explain() {
-        let sql = explain_sql(
-            "SELECT 1; UPDATE t SET a = 1 WHERE id = 2",
-            true,
-            PlanFormat::Json,
-        );
+    fn each_statement_is_wrapped_and_others_are_refused() {
         assert_eq!(
-            sql.ok().as_deref(),
-            Some("EXPLAIN (ANALYZE, FORMAT JSON) SELECT 1;\nEXPLAIN (ANALYZE, FORMAT JSON) UPDATE t SET a = 1 WHERE id = 2")
+            wrap("SELECT 1; DELETE FROM t WHERE a = 1", false, "text").unwrap(),
+            "EXPLAIN (FORMAT TEXT) SELECT 1;\nEXPLAIN (FORMAT TEXT) DELETE FROM t WHERE a = 1"
         );
-    }
-
-    #[test]
-    fn statements_explain_does_not_take_are_a_usage_error() {
-        assert!(explain_sql("VACUUM t", false, PlanFormat::Text).is_err());
-        assert!("yaml".parse::<PlanFormat>().is_err());
+        assert!(wrap("SELECT 1", true, "json")
+            .unwrap()
+            .starts_with("EXPLAIN (ANALYZE, FORMAT JSON)"));
+        assert!(wrap("DROP TABLE t", false, "text")
+            .unwrap_err()
+            .contains("cannot be explained"));
+        assert!(wrap("SELECT 1", false, "yaml").is_err());
+        assert_eq!(wrap("SELEC 1", false, "text").unwrap(), "SELEC 1");
     }
 }

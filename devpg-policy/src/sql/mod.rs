@@ -18,19 +18,20 @@
 mod checks;
 mod class;
 mod classify;
-mod explain;
+pub mod explain;
 mod functions;
 mod inspect;
 mod plpgsql;
 mod position;
 mod report;
 mod rules;
+mod runner;
 #[rustfmt::skip]
 mod walk;
 
 pub use class::{decide, StatementClass};
 pub use classify::classify;
-pub use explain::{explain_sql, is_explainable, PlanFormat, EXPLAINABLE_KINDS};
 pub use functions::{effect_free_volatile, side_effect, CallKind, FunctionCall, SideEffect};
 pub use report::{Analysis, Finding, Statement};
 pub use rules::{Rule, Verdict};
+pub use runner::{judge, Judgement, Runner, OWNED_TRANSACTION_NOTE};

@@ -12,3 +12,10 @@ use std::path::PathBuf;
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
+
+/// Records `path`'s current bytes as trusted, as `dev-postgres trust` does.
+pub fn trust(path: &std::path::Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    devpg_policy::config::trust::trust(path, &bytes)
+        .unwrap_or_else(|e| panic!("cannot trust {}: {e}", path.display()));
+}
