@@ -13,7 +13,12 @@ use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let check = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let check = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["gen"] => false,
         ["gen", "--check"] => true,
         _ => {
@@ -25,7 +30,10 @@ fn main() -> ExitCode {
         Ok(stale) if stale.is_empty() => ExitCode::SUCCESS,
         Ok(stale) => {
             for path in &stale {
-                eprintln!("xtask: stale: {} (run `cargo run -p xtask -- gen`)", path.display());
+                eprintln!(
+                    "xtask: stale: {} (run `cargo run -p xtask -- gen`)",
+                    path.display()
+                );
             }
             ExitCode::FAILURE
         }
@@ -73,11 +81,9 @@ fn generate(check: bool) -> Result<Vec<PathBuf>, String> {
 /// walk.rs from the protobuf.rs of the pg_query version Cargo.lock holds.
 fn walk(root: &Path) -> Result<Generated, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let metadata = run(
-        Command::new(cargo)
-            .args(["metadata", "--format-version", "1", "--locked"])
-            .current_dir(root),
-    )?;
+    let metadata = run(Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .current_dir(root))?;
     let metadata: serde_json::Value = serde_json::from_slice(&metadata)
         .map_err(|e| format!("cargo metadata is not JSON: {e}"))?;
     let manifest = metadata["packages"]
@@ -91,11 +97,9 @@ fn walk(root: &Path) -> Result<Generated, String> {
         .parent()
         .ok_or("pg_query's manifest has no folder")?
         .join("src/protobuf.rs");
-    let content = run(
-        Command::new("python3")
-            .arg(root.join("devpg-policy/tools/gen_walk.py"))
-            .arg(&protobuf),
-    )?;
+    let content = run(Command::new("python3")
+        .arg(root.join("devpg-policy/tools/gen_walk.py"))
+        .arg(&protobuf))?;
     Ok(Generated {
         path: root.join("devpg-policy/src/sql/walk.rs"),
         content,
@@ -109,11 +113,9 @@ fn function_corpus(root: &Path) -> Result<Vec<Generated>, String> {
     let scratch = std::env::temp_dir().join(format!("dev-postgres-xtask-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     mirror_folders(&corpus.join("sql"), &scratch.join("sql"))?;
-    let outcome = run(
-        Command::new("python3")
-            .arg(corpus.join("generate_functions.py"))
-            .current_dir(&scratch),
-    )
+    let outcome = run(Command::new("python3")
+        .arg(corpus.join("generate_functions.py"))
+        .current_dir(&scratch))
     .and_then(|_| {
         let mut files = Vec::new();
         collect_files(&scratch, &mut files)?;

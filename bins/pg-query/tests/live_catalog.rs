@@ -147,7 +147,9 @@ fn the_catalog_refuses_volatile_functions_the_tables_do_not_know() {
     assert!(!outcomes.is_empty());
     assert!(
         outcomes.iter().all(|r| r["outcome"] == "blocked"
-            && r["error"].as_str().is_some_and(|e| e.contains("[volatile-function]"))),
+            && r["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("[volatile-function]"))),
         "{outcomes:#?}"
     );
 }
