@@ -1,13 +1,16 @@
 //! The tree inspector: walks one statement's tree and hands each node to the
 //! rule families in `checks/`, which record what the statement holds.
 
-use super::functions::FunctionCall;
+use super::functions::{CallKind, FunctionCall};
 use super::report::Finding;
 use super::rules::{Rule, Verdict};
 use super::walk::Visitor;
 use crate::mode::Mode;
 use pg_query::{NodeEnum, NodeRef};
 use std::collections::HashSet;
+
+/// A recorded call's identity: kind, schema, name, argument count.
+pub(crate) type CallKey = (CallKind, Option<String>, String, Option<usize>);
 
 /// Walks one statement's tree and records what it holds.
 pub(crate) struct Inspector<'a> {
@@ -21,6 +24,8 @@ pub(crate) struct Inspector<'a> {
     pub(crate) findings: Vec<Finding>,
     /// Every function the statement runs, for the catalog check.
     pub(crate) calls: Vec<FunctionCall>,
+    /// The keys of `calls`, to record each call once.
+    pub(crate) call_keys: HashSet<CallKey>,
     /// Column names the statement itself defines (output names, aliases),
     /// computed when first needed.
     pub(crate) defined_columns: Option<HashSet<&'a str>>,
@@ -42,6 +47,7 @@ impl<'a> Inspector<'a> {
             do_depth,
             findings,
             calls: Vec::new(),
+            call_keys: HashSet::new(),
             defined_columns: None,
         }
     }

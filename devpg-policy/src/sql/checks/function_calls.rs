@@ -105,6 +105,8 @@ impl<'a> Inspector<'a> {
         }
     }
 
+    /// Records a call once per kind, schema, name and argument count: the
+    /// first place it stands is the one shown.
     fn record(
         &mut self,
         kind: CallKind,
@@ -113,17 +115,18 @@ impl<'a> Inspector<'a> {
         nargs: Option<usize>,
         location: i32,
     ) {
+        let key = (kind, schema.map(str::to_string), name.to_string(), nargs);
+        if !self.call_keys.insert(key) {
+            return;
+        }
         let offset = usize::try_from(location).unwrap_or(self.statement_offset);
-        let call = FunctionCall {
+        self.calls.push(FunctionCall {
             kind,
             schema: schema.map(str::to_string),
             name: name.to_string(),
             nargs,
             offset,
-        };
-        if !self.calls.contains(&call) {
-            self.calls.push(call);
-        }
+        });
     }
 
     fn check_function(&mut self, name: &str, nargs: Option<usize>, offset: i32, notation: &str) {
@@ -190,5 +193,67 @@ impl<'a> Visitor<'a> for DefinedColumns<'a> {
             _ => {}
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::mode::Mode;
+    use crate::sql::{classify, CallKind};
+
+    fn calls(sql: &str) -> Vec<(CallKind, Option<String>, String, Option<usize>)> {
+        classify(sql, Mode::ReadOnly)
+            .statements
+            .into_iter()
+            .flat_map(|s| s.calls)
+            .map(|c| (c.kind, c.schema, c.name, c.nargs))
+            .collect()
+    }
+
+    fn call(
+        kind: CallKind,
+        schema: Option<&str>,
+        name: &str,
+        nargs: Option<usize>,
+    ) -> (CallKind, Option<String>, String, Option<usize>) {
+        (kind, schema.map(String::from), name.to_string(), nargs)
+    }
+
+    #[test]
+    fn every_call_operator_and_cast_is_recorded_once() {
+        let found = calls(
+            "SELECT f(1), s.g(a, b), a + b, x::regclass, 'calm'::mood FROM t \
+             WHERE a + b > 0 GROUP BY f(1) ORDER BY h()",
+        );
+        for expected in [
+            call(CallKind::Function, None, "f", Some(1)),
+            call(CallKind::Function, Some("s"), "g", Some(2)),
+            call(CallKind::Operator, None, "+", Some(2)),
+            call(CallKind::Operator, None, ">", Some(2)),
+            call(CallKind::Cast, None, "regclass", None),
+            call(CallKind::Literal, None, "mood", None),
+            call(CallKind::Function, None, "h", Some(0)),
+        ] {
+            assert!(found.contains(&expected), "{expected:?} not in {found:?}");
+        }
+        let f = found.iter().filter(|c| c.2 == "f").count();
+        assert_eq!(f, 1, "{found:?}");
+    }
+
+    #[test]
+    fn field_notation_is_a_call_unless_the_statement_names_that_column() {
+        assert!(calls("SELECT u.touch FROM users u").contains(&call(
+            CallKind::FieldNotation,
+            None,
+            "touch",
+            Some(1)
+        )));
+        assert!(calls("SELECT j.touch FROM (SELECT 1 AS touch) j").is_empty());
+    }
+
+    #[test]
+    fn nothing_runs_below_explain_without_analyze() {
+        assert!(calls("EXPLAIN SELECT f()").is_empty());
+        assert!(!calls("EXPLAIN ANALYZE SELECT f()").is_empty());
     }
 }
