@@ -33,6 +33,7 @@ fn database(server: &TestServer, purpose: &str) -> String {
         .batch_execute(
             "CREATE FUNCTION notify_me() RETURNS void LANGUAGE sql AS $$SELECT pg_notify('c', 'x')$$;
              CREATE FUNCTION peek() RETURNS int STABLE LANGUAGE sql AS 'SELECT 1';
+             CREATE FUNCTION touch(t) RETURNS int LANGUAGE sql AS 'SELECT 1';
              CREATE FUNCTION public.random(seed int) RETURNS double precision LANGUAGE sql AS 'SELECT 4.0::float8';
              CREATE FUNCTION evil_eq(int, int) RETURNS bool LANGUAGE sql
                  AS 'SELECT pg_try_advisory_lock(42) IS NOT NULL AND $1 = $2';
@@ -121,6 +122,8 @@ fn the_catalog_refuses_volatile_functions_the_tables_do_not_know() {
         ("SELECT public.random(1)", "public.random"),
         ("SELECT random(1)", "public.random"),
         ("SELECT 1 === 1", "evil_eq"),
+        ("SELECT x.touch FROM t x", "touch"),
+        ("SELECT (x).touch FROM t x", "touch"),
         ("SELECT a FROM t WHERE a === 1", "evil_eq"),
         ("SELECT 1::feeling", "to_feeling"),
         ("SELECT CAST(a AS feeling) FROM t", "to_feeling"),
