@@ -85,7 +85,7 @@ start)
     }
     port=$(free_port 54329)
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200 -c max_prepared_transactions=10 -c ssl=on -c ssl_cert_file=$tls/server.crt -c ssl_key_file=$tls/server.key" >&2 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200 -c max_prepared_transactions=10 -c log_connections=on -c ssl=on -c ssl_cert_file=$tls/server.crt -c ssl_key_file=$tls/server.key" >&2 \
         || { cat "$dir/server.log" >&2; exit 1; }
     as_postgres "$bin/psql" -X -q -h "$dir" -p "$port" -U postgres -d postgres \
         -c "CREATE ROLE certuser LOGIN" -c "CREATE ROLE dp_cleartext LOGIN PASSWORD 'cleartext-pw'" -c "ALTER SYSTEM SET ssl_ca_file = '$tls/ca.crt'" -c "SELECT pg_reload_conf()" >/dev/null

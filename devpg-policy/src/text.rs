@@ -56,21 +56,24 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
+        let mut current = Vec::with_capacity(b.len() + 1);
+        current.push(i + 1);
         for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(row[j]).min(row[j + 1])
-            };
-            prev = cur;
+            let at = |row: &[usize], k: usize| row.get(k).copied().unwrap_or(usize::MAX);
+            let substitution = at(&previous, j).saturating_add(usize::from(ca != *cb));
+            let deletion = at(&previous, j + 1).saturating_add(1);
+            let insertion = current
+                .last()
+                .copied()
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            current.push(substitution.min(deletion).min(insertion));
         }
+        previous = current;
     }
-    row[b.len()]
+    previous.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -145,5 +148,61 @@ mod shell_quote_tests {
         assert_eq!(shell_quote("$(id)"), "'$(id)'");
         assert_eq!(shell_quote(""), "''");
         assert_eq!(shell_quote("a\nb"), "'a\nb'");
+    }
+}
+
+/// The current UTC time as RFC 3339 with `digits` fractional digits (0 to 9),
+/// e.g. `2026-11-29T05:01:12.345Z`.
+pub fn utc_now_rfc3339(digits: usize) -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    rfc3339(since.as_secs(), since.subsec_nanos(), digits)
+}
+
+fn rfc3339(seconds: u64, nanos: u32, digits: usize) -> String {
+    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+    let rest = seconds % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let digits = digits.min(9);
+    let fraction = if digits == 0 {
+        String::new()
+    } else {
+        let all = format!("{nanos:09}");
+        format!(".{}", all.get(..digits).unwrap_or(&all))
+    };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{fraction}Z",
+        rest / 3_600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::rfc3339;
+
+    #[test]
+    fn utc_times_are_rfc3339() {
+        assert_eq!(rfc3339(0, 0, 3), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(951_782_400, 0, 0), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            rfc3339(1_795_926_448, 911_766_160, 3),
+            "2026-11-29T04:27:28.911Z"
+        );
+        assert_eq!(
+            rfc3339(4_102_444_799, 123_456_789, 6),
+            "2099-12-31T23:59:59.123456Z"
+        );
     }
 }

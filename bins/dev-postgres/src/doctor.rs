@@ -1,9 +1,9 @@
 //! `dev-postgres doctor`: checks that the setup really is safe, each finding
 //! with what to do about it.
 
-use devpg_db::audit::{self, AuditLog};
 use devpg_db::session::Session;
-use devpg_policy::config::{self, trust, Config};
+use devpg_policy::audit::{self, AuditLog};
+use devpg_policy::config::{self, paths, trust, Config};
 use devpg_policy::text::shell_quote;
 use devpg_policy::Mode;
 use serde_json::{json, Value};
@@ -186,6 +186,7 @@ pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Ve
     let project = config.path.as_deref().and_then(Path::parent).unwrap_or(cwd);
     checks.extend(hook_checks(project, home));
     checks.extend(protection_checks(project, home));
+    checks.extend(wall_checks(project, home, &config));
     let log = config.log_path(cwd);
     match AuditLog::open(&log, config.security.log_max_bytes).and_then(|_| audit::verify(&log)) {
         Ok(report) => match report.problem {
@@ -201,6 +202,186 @@ pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Ve
     if let Some(socket) = &config.security.audit_syslog {
         checks.push(syslog_check(socket));
     }
+    checks
+}
+
+/// Walled mode, as Claude Code will read it: only when a wall is installed
+/// (a wall record, or a sandbox enabled in the user or managed settings).
+fn wall_checks(project: &Path, home: Option<&Path>, config: &Config) -> Vec<Check> {
+    let tiers: Vec<PathBuf> = [crate::wall::managed_settings()]
+        .into_iter()
+        .chain(home.map(|h| h.join(".claude/settings.json")))
+        .collect();
+    let walled = tiers.iter().find_map(|file| {
+        let text = std::fs::read_to_string(file).ok()?;
+        let settings = devpg_policy::json::parse_strict(&text).ok()?;
+        let recorded = file.with_file_name("dev-postgres-wall.json").exists();
+        (recorded || settings.pointer("/sandbox/enabled") == Some(&json!(true)))
+            .then(|| (file.clone(), settings))
+    });
+    let Some((file, settings)) = walled else {
+        let project_only = read_settings(project, None)
+            .iter()
+            .any(|(_, s)| s.pointer("/sandbox/enabled") == Some(&json!(true)));
+        return if project_only {
+            vec![Check::fail(
+                "wall in a trusted tier",
+                "the sandbox is enabled only in the project's settings, which a file the agent writes can undo",
+                "run `dev-postgres install --wall` (user settings) or `--wall --managed` (as root)",
+            )]
+        } else {
+            Vec::new()
+        };
+    };
+    let mut checks = vec![Check::pass(
+        "wall in a trusted tier",
+        file.display().to_string(),
+    )];
+    let is = |pointer: &str, value: Value| settings.pointer(pointer) == Some(&value);
+    let mut missing = Vec::new();
+    for (pointer, value) in [
+        ("/sandbox/enabled", json!(true)),
+        ("/sandbox/failIfUnavailable", json!(true)),
+        ("/sandbox/allowUnsandboxedCommands", json!(false)),
+        ("/sandbox/network/strictAllowlist", json!(true)),
+    ] {
+        if !is(pointer, value.clone()) {
+            missing.push(format!("{pointer} = {value}"));
+        }
+    }
+    let holds = |pointer: &str, item: Value| {
+        settings
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.contains(&item))
+    };
+    for command in crate::wall::EXCLUDED_COMMANDS {
+        if !holds("/sandbox/excludedCommands", json!(command)) {
+            missing.push(format!("excludedCommands {command}"));
+        }
+    }
+    let bin_dir = paths::default_bin_dir().unwrap_or_default();
+    let policy = crate::wall::Policy::new(config, project, &bin_dir);
+    for host in &policy.denied_hosts {
+        if !holds("/sandbox/network/deniedDomains", json!(host)) {
+            missing.push(format!("deniedDomains {host}"));
+        }
+        if holds("/sandbox/network/allowedDomains", json!(host)) {
+            missing.push(format!("allowedDomains must not hold {host}"));
+        }
+    }
+    for variable in &policy.secret_variables {
+        if !holds(
+            "/sandbox/credentials/envVars",
+            json!({"name": variable, "mode": "deny"}),
+        ) {
+            missing.push(format!("credentials.envVars {variable}"));
+        }
+    }
+    for secret in &policy.secret_files {
+        if !holds("/sandbox/filesystem/denyRead", json!(secret)) {
+            missing.push(format!("filesystem.denyRead {secret}"));
+        }
+    }
+    checks.push(if missing.is_empty() {
+        Check::pass("wall settings", "sandbox on and required, no escape hatch, wrappers excluded, database hosts and secrets denied")
+    } else {
+        Check::fail(
+            "wall settings",
+            format!("missing or wrong: {}", missing.join("; ")),
+            "run `dev-postgres install --wall` again (after `dev-postgres trust` if the configuration changed)",
+        )
+    });
+    // Nothing in any tier may weaken it.
+    let mut weakened = Vec::new();
+    let mut all = read_settings(project, None);
+    all.push((file.clone(), settings.clone()));
+    for (tier, tier_settings) in &all {
+        for switch in crate::wall::WEAKENING {
+            if tier_settings.pointer(&format!("/sandbox/{switch}")) == Some(&json!(true)) {
+                weakened.push(format!("{}: sandbox.{switch}", tier.display()));
+            }
+        }
+        if tier_settings.pointer("/sandbox/filesystem/disabled") == Some(&json!(true)) {
+            weakened.push(format!("{}: sandbox.filesystem.disabled", tier.display()));
+        }
+        if tier != &file && tier_settings.pointer("/sandbox/enabled") == Some(&json!(false)) {
+            weakened.push(format!("{}: sandbox.enabled false", tier.display()));
+        }
+        for excluded in tier_settings
+            .pointer("/sandbox/excludedCommands")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = excluded.as_str().unwrap_or_default();
+            if tier != &file && !crate::wall::EXCLUDED_COMMANDS.contains(&name) {
+                weakened.push(format!("{}: excludedCommands {name}", tier.display()));
+            }
+        }
+    }
+    checks.push(if weakened.is_empty() {
+        Check::pass(
+            "nothing weakens the wall",
+            "no weakening switch or extra exclusion in any tier",
+        )
+    } else {
+        Check::fail(
+            "nothing weakens the wall",
+            weakened.join("; "),
+            "remove those settings (and find out who added them)",
+        )
+    });
+    let missing_tools: Vec<&str> = if cfg!(target_os = "linux") {
+        ["bwrap", "socat"]
+            .into_iter()
+            .filter(|p| crate::wall::find_on_path(p).is_none())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    checks.push(if missing_tools.is_empty() {
+        Check::pass("sandbox can run", "bubblewrap and socat are installed")
+    } else {
+        Check::fail(
+            "sandbox can run",
+            format!("missing: {}", missing_tools.join(", ")),
+            "apt-get install bubblewrap socat",
+        )
+    });
+    let wrappers: Vec<String> = ["pg-query", "pg-schema"]
+        .into_iter()
+        .filter(|w| crate::wall::find_on_path(w).is_none())
+        .map(String::from)
+        .collect();
+    checks.push(if wrappers.is_empty() {
+        Check::pass(
+            "wrappers on PATH",
+            "pg-query and pg-schema run by their bare names (the only way out of the sandbox)",
+        )
+    } else {
+        Check::fail(
+            "wrappers on PATH",
+            format!("{} not found on PATH", wrappers.join(", ")),
+            format!(
+                "add {} to the PATH Claude Code starts with",
+                bin_dir.display()
+            ),
+        )
+    });
+    let root = std::fs::metadata("/proc/self").is_ok_and(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid() == 0
+    });
+    checks.push(if root {
+        Check::fail(
+            "agent not root",
+            "this account is root: file ownership protects nothing and bypassPermissions is allowed",
+            "run the agent as a non-root user, with the binaries and managed settings owned by root",
+        )
+    } else {
+        Check::pass("agent not root", "this account is not root")
+    });
     checks
 }
 
@@ -224,7 +405,9 @@ fn syslog_check(socket: &Path) -> Check {
     {
         use std::os::unix::fs::FileTypeExt;
         let is_socket = std::fs::metadata(socket).is_ok_and(|m| m.file_type().is_socket());
-        if is_socket && devpg_db::syslog::send_to(socket, r#"{"doctor":"syslog check"}"#).is_ok() {
+        if is_socket
+            && devpg_policy::syslog::send_to(socket, r#"{"doctor":"syslog check"}"#).is_ok()
+        {
             return Check::pass(
                 "audit syslog copy",
                 format!("{} accepts records", socket.display()),

@@ -4,6 +4,7 @@ mod doctor;
 mod install;
 mod sandbox;
 mod trust;
+mod wall;
 
 use clap::{Parser, Subcommand};
 use devpg_cli::{parse_args, Outcome};
@@ -36,6 +37,13 @@ enum Commands {
         /// account's data folder, ~/.local/share/dev-postgres/bin).
         #[arg(long, value_name = "DIR")]
         bin_dir: Option<PathBuf>,
+        /// Also wall the agent's shell off from the database with Claude
+        /// Code's sandbox, in the user settings (or --managed).
+        #[arg(long)]
+        wall: bool,
+        /// Put the wall in the managed settings file (as root).
+        #[arg(long, requires = "wall")]
+        managed: bool,
     },
     /// Show what a configuration grants and record a human's approval of it
     /// (every binary refuses a configuration that is not trusted or has changed).
@@ -52,6 +60,9 @@ enum Commands {
         user: bool,
         #[arg(long, value_name = "DIR")]
         project: Option<PathBuf>,
+        /// Take the wall out of the managed settings file instead of the user settings.
+        #[arg(long)]
+        managed: bool,
     },
     /// Check the configuration, connections, roles, hook and audit log.
     Doctor {
@@ -72,6 +83,16 @@ enum Commands {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// The settings tier the wall goes into: never the project's, where a file
+/// the agent writes would undo it.
+fn wall_settings(managed: bool, home: Option<&std::path::Path>) -> Result<PathBuf, Error> {
+    if managed {
+        return Ok(wall::managed_settings());
+    }
+    home.map(|h| h.join(".claude/settings.json"))
+        .ok_or_else(|| Error::usage("no home folder for the user settings"))
 }
 
 fn main() -> std::process::ExitCode {
@@ -124,6 +145,8 @@ fn run() -> Result<ExitCode, Outcome> {
             project,
             from,
             bin_dir,
+            wall,
+            managed,
         } => {
             let from = match from {
                 Some(from) => from,
@@ -132,15 +155,39 @@ fn run() -> Result<ExitCode, Outcome> {
                     .and_then(|exe| exe.parent().map(PathBuf::from))
                     .ok_or_else(|| Error::usage("cannot find the binaries: pass --from DIR"))?,
             };
-            let done = install::install(&target(user, project, bin_dir)?, &from)?;
+            let target = target(user, project, bin_dir)?;
+            if wall {
+                // Refuse before changing anything when the sandbox cannot run.
+                wall::sandbox_available()?;
+            }
+            let mut done = install::install(&target, &from)?;
+            if wall {
+                let project_dir = target.project.clone().unwrap_or_else(|| cwd.clone());
+                let config = devpg_policy::config::Config::load(None, &project_dir)?;
+                let settings = wall_settings(managed, home.as_deref())?;
+                done.extend(wall::install(
+                    &wall::WallTarget {
+                        settings,
+                        project: project_dir,
+                        bin_dir: target.bin_dir.clone(),
+                    },
+                    &config,
+                )?);
+            }
             if done.is_empty() {
                 println!("already installed: nothing changed");
             }
             report(done);
             Ok(ExitCode::Ok)
         }
-        Commands::Uninstall { user, project } => {
-            report(install::uninstall(&target(user, project, None)?)?);
+        Commands::Uninstall {
+            user,
+            project,
+            managed,
+        } => {
+            let mut done = wall::uninstall(&wall_settings(managed, home.as_deref())?)?;
+            done.extend(install::uninstall(&target(user, project, None)?)?);
+            report(done);
             Ok(ExitCode::Ok)
         }
         Commands::Trust { path, user } => {

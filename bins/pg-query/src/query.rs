@@ -1,14 +1,14 @@
 use clap::Parser;
 use devpg_cli::{mask, parse_args, say, Outcome, SqlSource, Startup};
-use devpg_db::audit::{self, Attempt, AuditLog, Finish, Record, RunOutcome};
 use devpg_db::catalog_check;
 use devpg_db::output::{Format, Printer};
 use devpg_db::pg::{sqlstate, FetchLimits, PgError};
 use devpg_db::session::{Interruption, Session, Watchdog};
+use devpg_policy::audit::{self, Attempt, AuditLog, Finish, Record, RunOutcome};
 use devpg_policy::config::redact::Redactor;
 use devpg_policy::config::{self, paths, Config, ConnectParams, Connection};
 use devpg_policy::sql::{
-    classify, explain, judge, Analysis, Judgement, Rule, Runner, Verdict, OWNED_TRANSACTION_NOTE,
+    classify, explain, judge, owned_transaction_line, Analysis, Judgement, Rule, Runner,
 };
 use devpg_policy::text::shell_quote;
 use devpg_policy::{Error, ExitCode, Mode};
@@ -145,11 +145,11 @@ impl Run {
     /// Why the run is refused, for the agent: one line per statement, then what to do.
     fn refusal(&self) -> String {
         let mut lines = self.analysis.human_lines(&self.sql);
-        if self.judgement.rule == Some(Rule::TransactionControl)
-            && self.analysis.verdict() != Verdict::Blocked
-        {
-            lines.push(OWNED_TRANSACTION_NOTE.into());
-        }
+        lines.extend(owned_transaction_line(
+            &self.analysis,
+            &self.judgement,
+            &self.sql,
+        ));
         if self.judgement.exit == ExitCode::NeedsConfirmation {
             lines.push(format!(
                 "destructive: a human must agree; they can run it with: pg-query -c {} --confirm …",

@@ -320,3 +320,15 @@ fn a_config_readable_by_others_is_warned_about() {
         .status(1)
         .stderr_has("readable by other users (mode 644); run: chmod 600");
 }
+
+#[test]
+fn transaction_control_is_refused_as_pg_validate_dash_c_says() {
+    let config = r#"{"connections": {"rw": {"host": "127.0.0.1", "port": 1, "database": "d", "user": "u", "mode": "read-write"}}}"#;
+    Dir::with_config("txn", config)
+        .query()
+        .args(["-c", "rw", "BEGIN; CREATE TABLE t (a int); COMMIT"])
+        .run()
+        .status(1)
+        .stderr_has("[transaction-control]")
+        .stderr_has("pg-query runs every call in one transaction");
+}

@@ -2,7 +2,7 @@ use clap::Parser;
 use devpg_cli::{mask, parse_args, Outcome, SqlSource, Startup};
 use devpg_policy::config::paths;
 use devpg_policy::config::redact::Redactor;
-use devpg_policy::sql::{classify, judge, Rule, Runner, Verdict, OWNED_TRANSACTION_NOTE};
+use devpg_policy::sql::{classify, judge, owned_transaction_line, Runner};
 use devpg_policy::{Error, ExitCode, Mode};
 use std::ffi::OsString;
 use std::io::Write;
@@ -89,10 +89,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
         writeln!(out, "allowed: {n} statement{plural} on a {mode} connection")
     } else {
         let mut lines = analysis.human_lines(&sql);
-        if judgement.rule == Some(Rule::TransactionControl)
-            && analysis.verdict() != Verdict::Blocked
-        {
-            lines.push(format!("transaction-control: as pg-query will run it on this connection. {OWNED_TRANSACTION_NOTE}"));
+        if let Some(line) = owned_transaction_line(&analysis, &judgement, &sql) {
+            lines.push(format!(
+                "{line} (judged as pg-query will run it on this connection)"
+            ));
         }
         if code == ExitCode::NeedsConfirmation {
             lines.push("destructive: run again with --confirm once a human has agreed".into());

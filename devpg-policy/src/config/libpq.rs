@@ -332,13 +332,14 @@ fn lookup_password(
     text.lines()
         .filter(|line| !line.trim_start().starts_with('#'))
         .filter_map(split_pgpass_line)
+        .filter(|fields| fields.len() == 5)
         .find(|fields| {
-            fields[..4]
+            fields
                 .iter()
                 .zip(wanted)
                 .all(|(field, value)| field == "*" || field == value)
         })
-        .map(|mut fields| fields.swap_remove(4))
+        .and_then(|mut fields| fields.pop())
 }
 
 /// Every password in the password file and the service files: what a run
@@ -355,7 +356,8 @@ pub fn every_stored_password(
                 text.lines()
                     .filter(|line| !line.trim_start().starts_with('#'))
                     .filter_map(split_pgpass_line)
-                    .filter_map(|mut fields| (fields.len() > 4).then(|| fields.swap_remove(4))),
+                    .filter(|fields| fields.len() == 5)
+                    .filter_map(|mut fields| fields.pop()),
             );
         }
     }

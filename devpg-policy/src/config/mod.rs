@@ -632,6 +632,19 @@ fn readable_by_others(_: &Path) -> Option<String> {
 
 /// Replaces every `${VAR}` in `value` from `env`. A missing variable is an
 /// error that names the variable (never a value).
+/// The `${NAME}` variables a configuration value refers to.
+pub fn variables_in(value: &str) -> Vec<String> {
+    value
+        .split("${")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .filter(|name| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(String::from)
+        .collect()
+}
+
 pub fn expand(
     value: &str,
     place: &str,

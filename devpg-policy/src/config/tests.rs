@@ -434,6 +434,15 @@ fn choosing_a_connection() {
 }
 
 #[test]
+fn the_variables_a_value_refers_to_are_listed() {
+    assert_eq!(
+        super::variables_in("postgres://${USER_1}:${PW}@h/${ bad }/${}"),
+        ["USER_1", "PW"]
+    );
+    assert!(super::variables_in("plain").is_empty());
+}
+
+#[test]
 fn allow_functions_lists_volatile_functions_a_connection_may_call() {
     let config =
         parse(r#"{"connections": {"x": {"allow_functions": ["audit.stamp", "my_uuid"]}}}"#)

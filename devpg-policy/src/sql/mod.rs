@@ -34,4 +34,4 @@ pub use classify::classify;
 pub use functions::{effect_free_volatile, side_effect, CallKind, FunctionCall, SideEffect};
 pub use report::{Analysis, Finding, Statement};
 pub use rules::{Rule, Verdict};
-pub use runner::{judge, Judgement, Runner, OWNED_TRANSACTION_NOTE};
+pub use runner::{judge, owned_transaction_line, Judgement, Runner, OWNED_TRANSACTION_NOTE};

@@ -56,6 +56,28 @@ pub fn judge(analysis: &Analysis, confirmed: bool, runner: Runner) -> Judgement 
 /// pg-query owns the transaction.
 pub const OWNED_TRANSACTION_NOTE: &str = "pg-query runs every call in one transaction and commits only when every statement succeeds: leave transaction control out";
 
+/// The line that says so, `line:col: blocked [transaction-control] …` at the
+/// first transaction statement, when that is why `judgement` refused `analysis`.
+pub fn owned_transaction_line(
+    analysis: &Analysis,
+    judgement: &Judgement,
+    sql: &str,
+) -> Option<String> {
+    if judgement.rule != Some(Rule::TransactionControl) || analysis.verdict() == Verdict::Blocked {
+        return None;
+    }
+    let statement = analysis
+        .statements
+        .iter()
+        .find(|s| s.class == Some(super::StatementClass::Transaction))?;
+    let (line, col) = crate::text::line_col(sql, statement.start);
+    Some(format!(
+        "{line}:{col}: {} [{}] {OWNED_TRANSACTION_NOTE}",
+        Verdict::Blocked.as_str(),
+        Rule::TransactionControl.id()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +106,20 @@ mod tests {
         )
         .rule;
         assert_eq!(rule, Some(Rule::TransactionControl));
+    }
+
+    #[test]
+    fn the_refusal_points_at_the_transaction_statement() {
+        let sql = "CREATE TABLE t (a int);\nCOMMIT";
+        let analysis = classify(sql, Mode::ReadWrite);
+        let judgement = judge(&analysis, false, Runner::GuardedTransaction);
+        let line = owned_transaction_line(&analysis, &judgement, sql).unwrap();
+        assert!(
+            line.starts_with("2:1: blocked [transaction-control]"),
+            "{line}"
+        );
+        let standalone = judge(&analysis, false, Runner::Standalone);
+        assert_eq!(owned_transaction_line(&analysis, &standalone, sql), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Test support shared by every crate's tests: the SQL corpus and the
 //! throwaway PostgreSQL server that `scripts/test.sh` starts.
+pub mod claude;
 pub mod cmd;
 pub mod corpus;
 pub mod fuzz;

@@ -12,7 +12,7 @@ pub const APP_NAME: &str = "dev-postgres";
 
 /// One RFC 5424 message carrying `record` (a JSON line) as its text.
 pub fn message(record: &str, host: &str, pid: u32) -> String {
-    let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let time = crate::text::utc_now_rfc3339(6);
     format!("<{PRIORITY}>1 {time} {host} {APP_NAME} {pid} audit - {record}")
 }
 

@@ -8,7 +8,7 @@
 //! Each record carries `seq` (1, 2, … across rotations) and `prev`, the
 //! SHA-256 of the line before it, so a removed, edited or torn line shows.
 //! The chain is anchored outside the project: a head file in the account's
-//! data directory (see `devpg_policy::config::paths`) keeps the log's
+//! data directory (see `crate::config::paths`) keeps the log's
 //! identity, its record count and its last hash, updated with every append;
 //! verification compares the log with it, so truncating, emptying, deleting
 //! or re-forging the log from the start is reported too. Log, lock and head
@@ -16,15 +16,15 @@
 //! account, created 0600. Records go one `write` each to a file opened with
 //! O_APPEND, under an exclusive lock on a separate lock file.
 
-use devpg_policy::config::paths;
-use devpg_policy::config::trust::sha256_hex;
-use devpg_policy::error::Error;
-use devpg_policy::fs::{
+use crate::config::paths;
+use crate::config::trust::sha256_hex;
+use crate::error::Error;
+use crate::fs::{
     create_private_dir, create_private_new, open_own, open_private, open_private_append,
 };
-use devpg_policy::json::parse_strict;
-use devpg_policy::sql::Verdict;
-use devpg_policy::Mode;
+use crate::json::parse_strict;
+use crate::sql::Verdict;
+use crate::Mode;
 use serde_json::{json, Map, Value};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -374,10 +374,7 @@ impl AuditLog {
         };
         let mut map = Map::new();
         map.insert("seq".into(), json!(seq));
-        map.insert(
-            "time".into(),
-            json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        );
+        map.insert("time".into(), json!(crate::text::utc_now_rfc3339(3)));
         if seq == 1 {
             map.insert("log_id".into(), json!(log_id));
         }
