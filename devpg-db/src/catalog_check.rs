@@ -3,6 +3,9 @@
 //! operators and casts) is resolved against `pg_proc` inside the guarded
 //! transaction, with `search_path` as the session has it, in one round trip.
 //!
+//! With any call or write, the implicit and assignment casts PostgreSQL may
+//! apply without a cast in the text are checked too.
+//!
 //! A call whose every candidate is IMMUTABLE or STABLE is a read (PostgreSQL
 //! refuses writes from non-volatile SQL and PL/pgSQL functions). A VOLATILE
 //! candidate is refused unless it ships with PostgreSQL or an extension and
@@ -55,6 +58,10 @@ candidates AS (
       AND CASE WHEN c.schema IS NULL
                THEN t.typnamespace::pg_catalog.regnamespace::pg_catalog.name = ANY (pg_catalog.current_schemas(true))
                ELSE t.typnamespace::pg_catalog.regnamespace::pg_catalog.name = c.schema END
+    UNION ALL
+    SELECT c.i, k.castfunc, false
+    FROM calls c JOIN pg_catalog.pg_cast k ON k.castcontext IN ('i', 'a') AND k.castfunc <> 0
+    WHERE c.kind = 'implicit'
 )
 SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_object(
            'i', k.i, 'schema', n.nspname, 'name', p.proname,
@@ -93,6 +100,7 @@ impl Refusal {
             CallKind::Operator => format!("operator {}", self.call.name),
             CallKind::Cast => format!("a cast to {}", self.call.name),
             CallKind::Literal => format!("a literal of type {}", self.call.name),
+            CallKind::ImplicitCasts => "an implicit or assignment cast it may apply".into(),
         };
         format!(
             "{what} runs {}(), which the server's catalog declares VOLATILE: it may change state, so it is refused on this connection (add it to the connection's allow_functions if it has no effects)",

@@ -275,3 +275,31 @@ fn every_volatile_function_of_the_running_server_is_classified() {
         "unclassified volatile functions: {unclassified:?}"
     );
 }
+
+/// A VOLATILE implicit or assignment cast runs with no cast in the text (to
+/// an INSERT's column, to a function's argument): any call or write on a
+/// database that has one is refused.
+#[test]
+#[ignore = "needs the PostgreSQL server that scripts/test.sh starts"]
+fn a_volatile_assignment_cast_is_refused_without_a_cast_in_the_text() {
+    let server = TestServer::from_env();
+    let database = server.fixture_database("implicit_cast");
+    let mut client = server.connect(&database);
+    client
+        .batch_execute(
+            "CREATE TYPE level AS ENUM ('low');
+             CREATE FUNCTION to_level(int) RETURNS level LANGUAGE sql
+                 AS $$SELECT 'low'::level FROM pg_notify('c', 'x')$$;
+             CREATE CAST (int AS level) WITH FUNCTION to_level(int) AS ASSIGNMENT;
+             CREATE TABLE levels (l level);",
+        )
+        .unwrap();
+    let project = project(&server, &database);
+    let before = state(&server, &database);
+    let out = run(&project, "dml", "INSERT INTO levels VALUES (1)");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stderr.contains("to_level"), "{out:#?}");
+    assert_eq!(before, state(&server, &database));
+    let out = run(&project, "ro", "SELECT 1");
+    assert_eq!(out.code, Some(0), "no call, no write: {out:#?}");
+}

@@ -23,6 +23,10 @@ pub enum CallKind {
     Cast,
     /// A string literal cast to this type: only the type's input function runs.
     Literal,
+    /// The implicit and assignment casts PostgreSQL may apply with no cast
+    /// in the text (to a function's argument, to an INSERT's column): one
+    /// marker per statement that calls anything or writes.
+    ImplicitCasts,
 }
 
 impl CallKind {
@@ -33,6 +37,7 @@ impl CallKind {
             CallKind::Operator => "operator",
             CallKind::Cast => "cast",
             CallKind::Literal => "literal",
+            CallKind::ImplicitCasts => "implicit",
         }
     }
 }

@@ -26,6 +26,8 @@ pub(crate) struct Inspector<'a> {
     pub(crate) calls: Vec<FunctionCall>,
     /// The keys of `calls`, to record each call once.
     pub(crate) call_keys: HashSet<CallKey>,
+    /// Whether it runs an INSERT, UPDATE, DELETE or MERGE (assignment casts).
+    pub(crate) writes: bool,
     /// Column names the statement itself defines (output names, aliases),
     /// computed when first needed.
     pub(crate) defined_columns: Option<HashSet<&'a str>>,
@@ -48,11 +50,21 @@ impl<'a> Inspector<'a> {
             findings,
             calls: Vec::new(),
             call_keys: HashSet::new(),
+            writes: false,
             defined_columns: None,
         }
     }
 
-    pub(crate) fn finish(self) -> (Vec<Finding>, Vec<FunctionCall>) {
+    pub(crate) fn finish(mut self) -> (Vec<Finding>, Vec<FunctionCall>) {
+        if !self.calls.is_empty() || self.writes {
+            self.calls.push(FunctionCall {
+                kind: CallKind::ImplicitCasts,
+                schema: None,
+                name: String::new(),
+                nargs: None,
+                offset: self.statement_offset,
+            });
+        }
         (self.findings, self.calls)
     }
 

@@ -14,6 +14,7 @@ impl Inspector<'_> {
         if !self.executes {
             return;
         }
+        self.writes = true;
         if self.mode == Mode::ReadOnly && !self.is_top(node) {
             self.block(
                 Rule::DataModifyingStatement,
