@@ -1,5 +1,6 @@
 use clap::Parser;
 use devpg_cli::{mask, parse_args, say, Outcome, SqlSource, Startup};
+use devpg_db::catalog_check;
 use devpg_db::output::{Format, Printer};
 use devpg_db::pg::{sqlstate, FetchLimits, PgError};
 use devpg_db::session::{Interruption, Session, Watchdog};
@@ -229,6 +230,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
 
     let started = Instant::now();
     let result = execute(&run, &params, home.as_deref(), &redactor);
+    if let Some(reason) = &result.refused {
+        // The catalog check refused a function: a block like the validator's.
+        let reason = format!("[{}] {reason}", Rule::VolatileFunction.id());
+        let mut finish = Finish::new(RunOutcome::Blocked);
+        finish.error = Some(redactor.redact(&reason));
+        log.append(&Record::Outcome(seq, &finish))?;
+        let _ = writeln!(std::io::stderr(), "blocked {}", mask(&reason));
+        return Ok(ExitCode::Blocked);
+    }
     let mut finish = Finish::new(result.outcome);
     finish.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     finish.rows = result.rows;
@@ -297,6 +307,8 @@ struct Executed {
     truncated: bool,
     error: Option<PgError>,
     failed_statement: Option<usize>,
+    /// Why the catalog check refused to run the statements.
+    refused: Option<String>,
 }
 
 fn execute(
@@ -311,6 +323,7 @@ fn execute(
         truncated: false,
         error: None,
         failed_statement: None,
+        refused: None,
     };
     let mut session = match Session::open(params, home, run.timeout_seconds) {
         Ok(session) => session,
@@ -320,6 +333,32 @@ fn execute(
             return executed;
         }
     };
+    if run.mode != Mode::ReadWrite {
+        // After classification, inside the transaction, before any user SQL.
+        let calls: Vec<_> = run
+            .analysis
+            .statements
+            .iter()
+            .flat_map(|s| s.calls.iter().cloned())
+            .collect();
+        let allow = &run.connection.allow_functions;
+        match catalog_check::check(&mut session, run.mode, &calls, allow) {
+            Ok(refusals) if refusals.is_empty() => {}
+            Ok(refusals) => {
+                let reasons: Vec<String> = refusals.iter().map(|r| r.reason()).collect();
+                executed.outcome = RunOutcome::Blocked;
+                executed.refused = Some(reasons.join("; "));
+                let _ = session.finish(false);
+                return executed;
+            }
+            Err(error) => {
+                executed.outcome = RunOutcome::Error;
+                executed.error = Some(error);
+                let _ = session.finish(false);
+                return executed;
+            }
+        }
+    }
     let watchdog = Watchdog::start(&session, run.timeout_seconds);
     let stdout = std::io::stdout();
     let mut printer = Printer::new(

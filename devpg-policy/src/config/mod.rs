@@ -44,6 +44,7 @@ const SECURITY_KEYS: &[&str] = &[
 ];
 const HOOK_KEYS: &[&str] = &["confirm", "mcp_mode", "mcp_servers"];
 const CONNECTION_KEYS: &[&str] = &[
+    "allow_functions",
     "application_name",
     "connect_timeout",
     "database",
@@ -169,6 +170,9 @@ pub struct Connection {
     /// The trusted file lets PG* variables and service entries choose this
     /// connection's host, port, database, user and sslmode at run time.
     pub from_environment: bool,
+    /// VOLATILE functions the catalog check lets through on this connection
+    /// beyond the built-in effect-free list (names, optionally `schema.name`).
+    pub allow_functions: Vec<String>,
 }
 
 impl Config {
@@ -542,6 +546,7 @@ fn parse_connection(
             "max_rows" => c.max_rows = Some(number(value, &at, origin)?),
             "query_timeout_seconds" => c.query_timeout_seconds = Some(number(value, &at, origin)?),
             "schemas" => c.schemas = strings(value, &at, origin)?,
+            "allow_functions" => c.allow_functions = strings(value, &at, origin)?,
             _ => {}
         }
     }

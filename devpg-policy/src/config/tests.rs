@@ -476,3 +476,22 @@ fn a_variable_in_where_the_connection_goes_is_the_environment_choosing() {
     let ok = connection(r#"{"host": "db", "database": "d", "user": "u", "password": "${PW}"}"#);
     assert!(resolve(&ok, &env, None, &mut Vec::new()).is_ok());
 }
+
+#[test]
+fn allow_functions_lists_volatile_functions_a_connection_may_call() {
+    let config =
+        parse(r#"{"connections": {"x": {"allow_functions": ["audit.stamp", "my_uuid"]}}}"#)
+            .unwrap();
+    assert_eq!(
+        config.connections["x"].allow_functions,
+        ["audit.stamp", "my_uuid"]
+    );
+    assert!(
+        parse(r#"{"connections": {"x": {}}}"#).unwrap().connections["x"]
+            .allow_functions
+            .is_empty()
+    );
+    assert!(
+        error(r#"{"connections": {"x": {"allow_functions": [1]}}}"#).contains("allow_functions")
+    );
+}

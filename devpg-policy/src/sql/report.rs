@@ -1,6 +1,7 @@
 //! What classification returns, and how it is shown to people and programs.
 
-use super::classify::StatementClass;
+use super::class::StatementClass;
+use super::functions::FunctionCall;
 use super::rules::{Rule, Verdict};
 use crate::mode::Mode;
 use crate::text::line_col;
@@ -27,6 +28,9 @@ pub struct Statement {
     pub start: usize,
     pub end: usize,
     pub findings: Vec<Finding>,
+    /// Every function it runs, with the operators and casts it uses: what
+    /// the catalog check resolves where there is a connection.
+    pub calls: Vec<FunctionCall>,
 }
 
 impl Statement {
