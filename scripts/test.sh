@@ -33,6 +33,12 @@ if [ ! -x tests/claude/node_modules/.bin/claude ] || [ "$installed" != "$pinned"
     fi
     npm install --prefix tests/claude --no-audit --no-fund --loglevel=error >/dev/null
 fi
+# The real Gemini CLI at the pinned version, for the offline test of pg-hook --agent gemini.
+pinned=$(python3 -c 'import json; print(json.load(open("tests/agents/package.json"))["dependencies"]["@google/gemini-cli"])')
+installed=$(python3 -c 'import json; print(json.load(open("tests/agents/node_modules/@google/gemini-cli/package.json"))["version"])' 2>/dev/null || true)
+if [ ! -x tests/agents/node_modules/.bin/gemini ] || [ "$installed" != "$pinned" ]; then
+    npm install --prefix tests/agents --no-audit --no-fund --loglevel=error >/dev/null
+fi
 
 cluster=$(mktemp -d /tmp/dev-postgres-test.XXXXXX)
 trap 'scripts/pg-cluster.sh stop "$cluster"' EXIT

@@ -1,0 +1,128 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The real Gemini CLI (npm, pinned in tests/agents/package.json), run
+//! offline against a scripted stand-in for the Gemini API
+//! (tests/agents/gemini_stand_in.py), in a project set up by
+//! `dev-postgres install --agent gemini`: the installed hook receives the
+//! client's real BeforeTool payloads and the client acts on pg-hook's answer.
+use devpg_testing::cmd::Cmd;
+use devpg_testing::repo_root;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+const DEV_POSTGRES: &str = env!("CARGO_BIN_EXE_dev-postgres");
+
+/// The stand-in API, reaped on every path.
+struct StandIn {
+    child: Child,
+    port: u16,
+}
+
+impl StandIn {
+    fn start(dir: &Path) -> StandIn {
+        let port_file = dir.join("port");
+        let child = Command::new("python3")
+            .arg(repo_root().join("tests/agents/gemini_stand_in.py"))
+            .arg(&port_file)
+            .spawn()
+            .unwrap();
+        let mut stand_in = StandIn { child, port: 0 };
+        let started = Instant::now();
+        while stand_in.port == 0 {
+            match std::fs::read_to_string(&port_file)
+                .ok()
+                .and_then(|p| p.trim().parse().ok())
+            {
+                Some(port) => stand_in.port = port,
+                None => {
+                    assert!(started.elapsed() < Duration::from_secs(10), "no stand-in");
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        }
+        stand_in
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn gemini() -> PathBuf {
+    let binary = repo_root().join("tests/agents/node_modules/.bin/gemini");
+    assert!(
+        binary.exists(),
+        "the Gemini CLI is not installed: npm install --prefix tests/agents (scripts/test.sh does)"
+    );
+    binary
+}
+
+/// `gemini -p "run: COMMAND" --yolo`: the final answer is the stand-in's
+/// `TOOL_RESULT: {…}` echo of what the tool call returned.
+fn run(project: &Path, home: &Path, port: u16, command: &str) -> String {
+    let out = Cmd::new(gemini())
+        .current_dir(project)
+        .env("HOME", home)
+        .env("GEMINI_API_KEY", "test")
+        .env("GOOGLE_GEMINI_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("NO_BROWSER", "true")
+        .args(["-p", &format!("run: {command}"), "--yolo", "-m", "gemini-2.5-flash", "-o", "json"])
+        .run();
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let answer: Value = serde_json::from_str(&out.stdout).unwrap();
+    answer["response"].as_str().unwrap().to_string()
+}
+
+#[test]
+#[ignore = "needs the Gemini CLI from npm (scripts/test.sh installs it)"]
+fn the_real_gemini_cli_runs_the_installed_hook() {
+    let root = std::env::temp_dir().join(format!("dev-postgres-gemini-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let project = root.join("project");
+    let home = root.join("home");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(home.join(".gemini")).unwrap();
+    let project = project.canonicalize().unwrap();
+    Cmd::new(DEV_POSTGRES)
+        .current_dir(&project)
+        .env("HOME", &home)
+        .args(["install", "--agent", "gemini", "--from"])
+        .arg(Path::new(DEV_POSTGRES).parent().unwrap())
+        .arg("--bin-dir")
+        .arg(root.join("bin"))
+        .run()
+        .status(0);
+    // A trusted folder (an untrusted one ignores project settings) and an
+    // API-key login, whose base URL the environment points at the stand-in.
+    std::fs::write(
+        home.join(".gemini/trustedFolders.json"),
+        json!({project.to_string_lossy(): "TRUST_FOLDER"}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        home.join(".gemini/settings.json"),
+        json!({"security": {"auth": {"selectedType": "gemini-api-key"}}}).to_string(),
+    )
+    .unwrap();
+    let stand_in = StandIn::start(&root);
+    let port = stand_in.port;
+
+    let psql = run(&project, &home, port, "psql -c 'select 1'");
+    assert!(psql.contains("Tool execution blocked: pg-hook blocked this command [pg-client-program]"), "{psql}");
+    let uri = run(&project, &home, port, "echo postgres://u:p@db/app");
+    assert!(uri.contains("[postgres-uri]"), "{uri}");
+    let confirm = run(&project, &home, port, "pg-query --confirm 'DROP TABLE t'");
+    assert!(confirm.contains("Tool execution blocked") && confirm.contains("[agent-confirm]"), "{confirm}");
+    let ls = run(&project, &home, port, "ls -a");
+    assert!(ls.contains("GEMINI.md") && !ls.contains("blocked"), "{ls}");
+    // A hook that cannot run blocks too.
+    std::fs::remove_file(root.join("bin/pg-hook")).unwrap();
+    let missing = run(&project, &home, port, "ls -a");
+    assert!(missing.contains("Tool execution blocked"), "{missing}");
+    drop(stand_in);
+    let _ = std::fs::remove_dir_all(&root);
+}
