@@ -19,7 +19,8 @@ use std::process::{Command, Stdio};
 pub const OTHER_AGENTS: &[Agent] = &[Agent::Codex, Agent::Gemini, Agent::Copilot, Agent::Cursor];
 
 const RECORD: &str = "dev-postgres-install.json";
-const BEGIN: &str = "<!-- dev-postgres: begin (managed by dev-postgres install; uninstall removes it) -->";
+const BEGIN: &str =
+    "<!-- dev-postgres: begin (managed by dev-postgres install; uninstall removes it) -->";
 const END: &str = "<!-- dev-postgres: end -->";
 const SECTION: &str = "## PostgreSQL: use pg-query and pg-schema
 
@@ -91,9 +92,9 @@ impl AgentTarget {
         match self.agent {
             // Exit 2 with a reason blocks; exit 2 without one counts as a
             // failed hook in Codex, so the wrapper writes one.
-            Agent::Codex | Agent::Claude => format!(
-                "{hook} || {{ s=$?; [ \"$s\" -eq 2 ] || echo '{failed}' >&2; exit 2; }}"
-            ),
+            Agent::Codex | Agent::Claude => {
+                format!("{hook} || {{ s=$?; [ \"$s\" -eq 2 ] || echo '{failed}' >&2; exit 2; }}")
+            }
             Agent::Gemini => format!("{hook} || {{ echo '{failed}' >&2; exit 2; }}"),
             // Copilot runs the tool when a hook fails: answer its denial.
             Agent::Copilot => format!(
@@ -155,7 +156,10 @@ fn runs_pg_hook(entry: &Value, agent: Agent) -> bool {
     hit(entry) || entry["hooks"].as_array().is_some_and(|h| h.iter().any(hit))
 }
 
-fn hooks_map<'a>(settings: &'a mut Value, path: &Path) -> Result<&'a mut Map<String, Value>, Error> {
+fn hooks_map<'a>(
+    settings: &'a mut Value,
+    path: &Path,
+) -> Result<&'a mut Map<String, Value>, Error> {
     let not_object = || Error::usage(format!("{}: not a JSON object", path.display()));
     let map = settings.as_object_mut().ok_or_else(not_object)?;
     map.entry("hooks")
@@ -178,10 +182,14 @@ pub fn merge(settings: &mut Value, target: &AgentTarget, path: &Path) -> Result<
             .entry(event)
             .or_insert_with(|| json!([]))
             .as_array_mut()
-            .ok_or_else(|| Error::usage(format!("{}: hooks.{event} is not a list", path.display())))?;
+            .ok_or_else(|| {
+                Error::usage(format!("{}: hooks.{event} is not a list", path.display()))
+            })?;
         if !list.contains(&entry) {
             // A stale entry of ours (another path, an older command) is replaced.
-            list.retain(|e| !(runs_pg_hook(e, target.agent) && e.get("matcher") == entry.get("matcher")));
+            list.retain(|e| {
+                !(runs_pg_hook(e, target.agent) && e.get("matcher") == entry.get("matcher"))
+            });
             list.push(entry);
             changed = true;
         }
@@ -231,8 +239,14 @@ pub fn without_section(text: &str) -> String {
     };
     let after = rest.split_once(END).map_or("", |(_, after)| after);
     let after = after.strip_prefix('\n').unwrap_or(after);
-    let before = before.strip_suffix("\n\n").map_or(before.to_string(), |b| format!("{b}\n"));
-    let before = if before == "\n" { String::new() } else { before };
+    let before = before
+        .strip_suffix("\n\n")
+        .map_or(before.to_string(), |b| format!("{b}\n"));
+    let before = if before == "\n" {
+        String::new()
+    } else {
+        before
+    };
     format!("{before}{after}")
 }
 
@@ -293,7 +307,10 @@ pub fn install(target: &AgentTarget, binaries_from: &Path) -> Result<Vec<String>
                 }
             }
             write(&file, &new)?;
-            done.push(format!("added the pg-query/pg-schema section to {}", file.display()));
+            done.push(format!(
+                "added the pg-query/pg-schema section to {}",
+                file.display()
+            ));
         }
         record["instructions"] = json!(file);
     }
@@ -382,7 +399,10 @@ pub fn uninstall(target: &AgentTarget, claude_manifest: &Path) -> Result<Vec<Str
                 } else if new != text {
                     write(&file, &new)?;
                 }
-                done.push(format!("removed the dev-postgres section from {}", file.display()));
+                done.push(format!(
+                    "removed the dev-postgres section from {}",
+                    file.display()
+                ));
             }
         }
     }
@@ -402,7 +422,10 @@ pub fn uninstall(target: &AgentTarget, claude_manifest: &Path) -> Result<Vec<Str
     }
     std::fs::remove_file(&record_path).map_err(|e| io(&record_path, "remove", e))?;
     // Folders install created and left empty go too.
-    for dir in [path.parent(), Some(target.dir().as_path())].into_iter().flatten() {
+    for dir in [path.parent(), Some(target.dir().as_path())]
+        .into_iter()
+        .flatten()
+    {
         if dir != target.root {
             let _ = std::fs::remove_dir(dir);
         }
@@ -439,16 +462,26 @@ pub fn psql_call(agent: Agent, project: &Path) -> Value {
 /// Whether the output is the agent's block of a pg-hook rule.
 pub fn is_block(agent: Agent, code: Option<i32>, stdout: &str, stderr: &str) -> bool {
     let answer: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
-    let by_pg_hook = |reason: &Value| reason.as_str().is_some_and(|r| r.contains("pg-hook blocked"));
+    let by_pg_hook = |reason: &Value| {
+        reason
+            .as_str()
+            .is_some_and(|r| r.contains("pg-hook blocked"))
+    };
     match agent {
         Agent::Claude | Agent::Codex => code == Some(2) && stderr.contains("pg-hook blocked"),
-        Agent::Gemini => code == Some(0) && answer["decision"] == "deny" && by_pg_hook(&answer["reason"]),
+        Agent::Gemini => {
+            code == Some(0) && answer["decision"] == "deny" && by_pg_hook(&answer["reason"])
+        }
         Agent::Copilot => {
             code == Some(0)
                 && answer["permissionDecision"] == "deny"
                 && by_pg_hook(&answer["permissionDecisionReason"])
         }
-        Agent::Cursor => code == Some(0) && answer["permission"] == "deny" && by_pg_hook(&answer["agent_message"]),
+        Agent::Cursor => {
+            code == Some(0)
+                && answer["permission"] == "deny"
+                && by_pg_hook(&answer["agent_message"])
+        }
     }
 }
 
@@ -525,7 +558,11 @@ fn check_agent(target: &AgentTarget, project: &Path) -> Vec<Check> {
     let Some((described, handler)) = commands.first() else {
         return vec![Check::fail(
             name("hook registered"),
-            format!("{} has no pg-hook --agent {} entry", path.display(), agent.name()),
+            format!(
+                "{} has no pg-hook --agent {} entry",
+                path.display(),
+                agent.name()
+            ),
             fix,
         )];
     };
@@ -538,8 +575,8 @@ fn check_agent(target: &AgentTarget, project: &Path) -> Vec<Check> {
         .or_else(|| handler["bash"].as_str())
         .unwrap_or_default()
         .to_string();
-    let fails_closed = command.contains("||")
-        && (agent != Agent::Cursor || handler["failClosed"] == json!(true));
+    let fails_closed =
+        command.contains("||") && (agent != Agent::Cursor || handler["failClosed"] == json!(true));
     checks.push(if fails_closed {
         Check::pass(name("hook fails closed"), "a hook that cannot run denies")
     } else {
@@ -552,7 +589,11 @@ fn check_agent(target: &AgentTarget, project: &Path) -> Vec<Check> {
     if agent == Agent::Cursor {
         let both = ["beforeShellExecution", "beforeMCPExecution"]
             .iter()
-            .all(|e| commands.iter().any(|(d, _)| d.starts_with(&format!("{e}:"))));
+            .all(|e| {
+                commands
+                    .iter()
+                    .any(|(d, _)| d.starts_with(&format!("{e}:")))
+            });
         if !both {
             checks.push(Check::fail(
                 name("hook registered for the shell and MCP"),
@@ -602,7 +643,11 @@ fn fire(agent: Agent, command: &str, project: &Path, fix: &str) -> Check {
                 )
             }
         }
-        Err(e) => Check::fail(name, format!("cannot run the hook command: {e}"), "check that sh exists"),
+        Err(e) => Check::fail(
+            name,
+            format!("cannot run the hook command: {e}"),
+            "check that sh exists",
+        ),
     }
 }
 
@@ -630,7 +675,9 @@ mod tests {
             let once = settings.clone();
             assert!(!merge(&mut settings, &target, Path::new("x")).unwrap());
             assert_eq!(settings, once);
-            assert!(settings.to_string().contains("'/opt/dp bin/pg-hook' --agent"));
+            assert!(settings
+                .to_string()
+                .contains("'/opt/dp bin/pg-hook' --agent"));
             unmerge(&mut settings, *agent);
             if let Some(map) = settings.as_object_mut() {
                 map.remove("version");

@@ -125,7 +125,10 @@ fn agent_target(
     agents::AgentTarget {
         agent,
         user: target.project.is_none(),
-        root: target.project.clone().unwrap_or_else(|| target.home.clone()),
+        root: target
+            .project
+            .clone()
+            .unwrap_or_else(|| target.home.clone()),
         bin_dir: target.bin_dir.clone(),
     }
 }

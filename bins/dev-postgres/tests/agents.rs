@@ -71,7 +71,9 @@ fn doctor_checks(project: &Path, title: &str) -> Vec<Value> {
 fn assert_doctor_passes(project: &Path, title: &str) {
     let checks = doctor_checks(project, title);
     assert!(
-        checks.iter().any(|c| c["check"] == format!("{title}: hook fires")),
+        checks
+            .iter()
+            .any(|c| c["check"] == format!("{title}: hook fires")),
         "{checks:?}"
     );
     assert!(checks.iter().all(|c| c["ok"] == true), "{checks:#?}");
@@ -82,7 +84,8 @@ fn codex_install_registers_the_hook_and_agents_md_and_uninstall_reverses_it() {
     let project = temp_project("codex");
     let hooks = project.join(".codex/hooks.json");
     std::fs::create_dir_all(project.join(".codex")).unwrap();
-    let original = json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "notify"}]}]}});
+    let original =
+        json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "notify"}]}]}});
     std::fs::write(&hooks, original.to_string()).unwrap();
     std::fs::write(project.join("AGENTS.md"), "# Rules\n\nBe kind.\n").unwrap();
     install(&project, "codex")
@@ -95,7 +98,10 @@ fn codex_install_registers_the_hook_and_agents_md_and_uninstall_reverses_it() {
     let matchers: Vec<&str> = pre.iter().map(|e| e["matcher"].as_str().unwrap()).collect();
     assert_eq!(matchers, ["Bash", "mcp__.*"]);
     let command = pre[0]["hooks"][0]["command"].as_str().unwrap();
-    assert!(command.starts_with(&hook_command(&project, "codex")), "{command}");
+    assert!(
+        command.starts_with(&hook_command(&project, "codex")),
+        "{command}"
+    );
     assert!(command.contains("exit 2"), "{command}");
     let agents_md = std::fs::read_to_string(project.join("AGENTS.md")).unwrap();
     assert!(agents_md.starts_with("# Rules\n\nBe kind.\n\n<!-- dev-postgres: begin"));
@@ -129,7 +135,11 @@ fn gemini_install_registers_before_tool_and_gemini_md() {
     let project = temp_project("gemini");
     let settings = project.join(".gemini/settings.json");
     std::fs::create_dir_all(project.join(".gemini")).unwrap();
-    std::fs::write(&settings, json!({"model": {"name": "gemini-2.5-pro"}}).to_string()).unwrap();
+    std::fs::write(
+        &settings,
+        json!({"model": {"name": "gemini-2.5-pro"}}).to_string(),
+    )
+    .unwrap();
     install(&project, "gemini").status(0);
     let merged = read(&settings);
     assert_eq!(merged["model"]["name"], "gemini-2.5-pro");
@@ -149,8 +159,14 @@ fn gemini_install_registers_before_tool_and_gemini_md() {
         .args(["uninstall", "--agent", "gemini"])
         .run()
         .status(0);
-    assert_eq!(read(&settings), json!({"model": {"name": "gemini-2.5-pro"}}));
-    assert!(!project.join("GEMINI.md").exists(), "created by install, removed");
+    assert_eq!(
+        read(&settings),
+        json!({"model": {"name": "gemini-2.5-pro"}})
+    );
+    assert!(
+        !project.join("GEMINI.md").exists(),
+        "created by install, removed"
+    );
 }
 
 #[test]
@@ -164,7 +180,10 @@ fn copilot_install_writes_its_own_hooks_file() {
     assert_eq!(entry["type"], "command");
     assert_eq!(entry["timeoutSec"], 10);
     let bash = entry["bash"].as_str().unwrap();
-    assert!(bash.starts_with(&hook_command(&project, "copilot")), "{bash}");
+    assert!(
+        bash.starts_with(&hook_command(&project, "copilot")),
+        "{bash}"
+    );
     assert!(bash.contains("\"permissionDecision\":\"deny\""), "{bash}");
     assert_doctor_passes(&project, "GitHub Copilot CLI");
     tool(&project)
@@ -178,7 +197,10 @@ fn copilot_install_writes_its_own_hooks_file() {
         .run()
         .status(0);
     assert!(!file.exists());
-    assert!(!project.join(".github").exists(), "folders install made are gone");
+    assert!(
+        !project.join(".github").exists(),
+        "folders install made are gone"
+    );
     assert!(!project.join("AGENTS.md").exists());
 }
 

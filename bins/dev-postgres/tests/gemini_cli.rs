@@ -70,7 +70,15 @@ fn run(project: &Path, home: &Path, port: u16, command: &str) -> String {
         .env("GEMINI_API_KEY", "test")
         .env("GOOGLE_GEMINI_BASE_URL", format!("http://127.0.0.1:{port}"))
         .env("NO_BROWSER", "true")
-        .args(["-p", &format!("run: {command}"), "--yolo", "-m", "gemini-2.5-flash", "-o", "json"])
+        .args([
+            "-p",
+            &format!("run: {command}"),
+            "--yolo",
+            "-m",
+            "gemini-2.5-flash",
+            "-o",
+            "json",
+        ])
         .run();
     assert_eq!(out.code, Some(0), "{out:?}");
     let answer: Value = serde_json::from_str(&out.stdout).unwrap();
@@ -112,11 +120,17 @@ fn the_real_gemini_cli_runs_the_installed_hook() {
     let port = stand_in.port;
 
     let psql = run(&project, &home, port, "psql -c 'select 1'");
-    assert!(psql.contains("Tool execution blocked: pg-hook blocked this command [pg-client-program]"), "{psql}");
+    assert!(
+        psql.contains("Tool execution blocked: pg-hook blocked this command [pg-client-program]"),
+        "{psql}"
+    );
     let uri = run(&project, &home, port, "echo postgres://u:p@db/app");
     assert!(uri.contains("[postgres-uri]"), "{uri}");
     let confirm = run(&project, &home, port, "pg-query --confirm 'DROP TABLE t'");
-    assert!(confirm.contains("Tool execution blocked") && confirm.contains("[agent-confirm]"), "{confirm}");
+    assert!(
+        confirm.contains("Tool execution blocked") && confirm.contains("[agent-confirm]"),
+        "{confirm}"
+    );
     let ls = run(&project, &home, port, "ls -a");
     assert!(ls.contains("GEMINI.md") && !ls.contains("blocked"), "{ls}");
     // A hook that cannot run blocks too.

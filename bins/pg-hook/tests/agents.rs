@@ -159,11 +159,12 @@ fn assert_no_decision(agent: &str, out: &Output) {
 #[test]
 fn a_blocked_client_is_denied_in_each_agents_terms() {
     for agent in AGENTS {
-        for command in [
-            "psql -c 'select 1'",
-            "cd /tmp && PGPASSWORD=x psql -h db",
-        ] {
-            assert_denied(agent, &run(agent, &shell(agent, command)), "pg-client-program");
+        for command in ["psql -c 'select 1'", "cd /tmp && PGPASSWORD=x psql -h db"] {
+            assert_denied(
+                agent,
+                &run(agent, &shell(agent, command)),
+                "pg-client-program",
+            );
         }
     }
 }
@@ -223,19 +224,41 @@ fn a_configuration_that_denies_confirm_is_followed_by_copilot_too() {
 fn database_mcp_tools_have_their_sql_checked() {
     for agent in AGENTS {
         assert_no_decision(agent, &run(agent, &mcp(agent, "SELECT * FROM users")));
-        assert_denied(agent, &run(agent, &mcp(agent, "DROP TABLE users")), "mcp-sql");
+        assert_denied(
+            agent,
+            &run(agent, &mcp(agent, "DROP TABLE users")),
+            "mcp-sql",
+        );
     }
 }
 
 #[test]
 fn other_mcp_servers_and_tools_pass() {
     let github = [
-        ("codex", json!({"hook_event_name": "PreToolUse", "tool_name": "mcp__github__search_code", "tool_input": {"query": "DROP TABLE"}})),
-        ("gemini", json!({"hook_event_name": "BeforeTool", "tool_name": "mcp_github_search_code", "tool_input": {"query": "DROP TABLE"}, "mcp_context": {"server_name": "github", "tool_name": "search_code"}})),
-        ("copilot", json!({"toolName": "github-search_code", "toolArgs": "{\"query\": \"DROP TABLE\"}"})),
-        ("cursor", json!({"hook_event_name": "beforeMCPExecution", "tool_name": "search_code", "tool_input": "{\"query\": \"DROP TABLE\"}", "url": "https://api.githubcopilot.com/mcp/"})),
-        ("gemini", json!({"hook_event_name": "BeforeTool", "tool_name": "read_file", "tool_input": {"absolute_path": "/etc/hosts"}})),
-        ("copilot", json!({"toolName": "view", "toolArgs": "{\"path\": \"README.md\"}"})),
+        (
+            "codex",
+            json!({"hook_event_name": "PreToolUse", "tool_name": "mcp__github__search_code", "tool_input": {"query": "DROP TABLE"}}),
+        ),
+        (
+            "gemini",
+            json!({"hook_event_name": "BeforeTool", "tool_name": "mcp_github_search_code", "tool_input": {"query": "DROP TABLE"}, "mcp_context": {"server_name": "github", "tool_name": "search_code"}}),
+        ),
+        (
+            "copilot",
+            json!({"toolName": "github-search_code", "toolArgs": "{\"query\": \"DROP TABLE\"}"}),
+        ),
+        (
+            "cursor",
+            json!({"hook_event_name": "beforeMCPExecution", "tool_name": "search_code", "tool_input": "{\"query\": \"DROP TABLE\"}", "url": "https://api.githubcopilot.com/mcp/"}),
+        ),
+        (
+            "gemini",
+            json!({"hook_event_name": "BeforeTool", "tool_name": "read_file", "tool_input": {"absolute_path": "/etc/hosts"}}),
+        ),
+        (
+            "copilot",
+            json!({"toolName": "view", "toolArgs": "{\"path\": \"README.md\"}"}),
+        ),
     ];
     for (agent, mut call) in github {
         call["cwd"] = json!(project());
@@ -284,9 +307,21 @@ fn unreadable_input_is_denied_in_each_agents_terms() {
         }
     }
     // Another agent's event is not this agent's call.
-    assert_denied("gemini", &run("gemini", &shell("codex", "ls")), "malformed-input");
-    assert_denied("cursor", &run("cursor", &shell("gemini", "ls")), "malformed-input");
-    assert_denied("codex", &run("codex", &shell("cursor", "ls")), "malformed-input");
+    assert_denied(
+        "gemini",
+        &run("gemini", &shell("codex", "ls")),
+        "malformed-input",
+    );
+    assert_denied(
+        "cursor",
+        &run("cursor", &shell("gemini", "ls")),
+        "malformed-input",
+    );
+    assert_denied(
+        "codex",
+        &run("codex", &shell("cursor", "ls")),
+        "malformed-input",
+    );
 }
 
 #[test]
@@ -300,11 +335,7 @@ fn the_agent_comes_from_the_command_line_only() {
         .run();
     assert_eq!(out.code, Some(2));
     // An unknown agent or argument blocks (exit 2) and says why.
-    for args in [
-        vec!["--agent", "vim"],
-        vec!["--agent"],
-        vec!["--verbose"],
-    ] {
+    for args in [vec!["--agent", "vim"], vec!["--agent"], vec!["--verbose"]] {
         let out = Cmd::new(PG_HOOK).args(&args).stdin("{}").run();
         assert_eq!(out.code, Some(2), "{args:?}");
         assert!(out.stderr.contains("pg-hook:"), "{out:?}");

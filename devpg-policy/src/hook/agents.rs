@@ -262,7 +262,11 @@ fn gemini(object: &Map<String, Value>) -> Result<Value, String> {
 fn copilot(object: &Map<String, Value>) -> Result<(Value, Shape), String> {
     let (shape, tool, input) = if object.contains_key("toolName") {
         let tool = required(object, "toolName")?;
-        (Shape::Native, tool, arguments(object.get("toolArgs"), "toolArgs")?)
+        (
+            Shape::Native,
+            tool,
+            arguments(object.get("toolArgs"), "toolArgs")?,
+        )
     } else {
         event(object, &["PreToolUse", "preToolUse"])?;
         let tool = required(object, "tool_name")?;
@@ -354,7 +358,9 @@ pub fn render(agent: Agent, shape: Shape, decision: &Decision) -> Answer {
                     stderr: reason,
                     code: 2,
                 },
-                (Agent::Gemini, _) => quiet(json!({"decision": "deny", "reason": reason}).to_string()),
+                (Agent::Gemini, _) => {
+                    quiet(json!({"decision": "deny", "reason": reason}).to_string())
+                }
                 (Agent::Copilot, Shape::Native) => quiet(
                     json!({"permissionDecision": "deny", "permissionDecisionReason": reason})
                         .to_string(),
@@ -397,7 +403,12 @@ pub fn agent_from_args(args: &[String]) -> Result<Agent, String> {
         [flag, name] if flag == "--agent" => name.as_str(),
         [one] => match one.strip_prefix("--agent=") {
             Some(name) => name,
-            None => return Err(format!("unknown argument {one:?}: use --agent NAME ({})", names())),
+            None => {
+                return Err(format!(
+                    "unknown argument {one:?}: use --agent NAME ({})",
+                    names()
+                ))
+            }
         },
         _ => return Err(format!("usage: pg-hook [--agent NAME] ({})", names())),
     };
@@ -421,8 +432,14 @@ mod tests {
         }
         let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(agent_from_args(&args(&[])), Ok(Agent::Claude));
-        assert_eq!(agent_from_args(&args(&["--agent", "gemini"])), Ok(Agent::Gemini));
-        assert_eq!(agent_from_args(&args(&["--agent=cursor"])), Ok(Agent::Cursor));
+        assert_eq!(
+            agent_from_args(&args(&["--agent", "gemini"])),
+            Ok(Agent::Gemini)
+        );
+        assert_eq!(
+            agent_from_args(&args(&["--agent=cursor"])),
+            Ok(Agent::Cursor)
+        );
         assert!(agent_from_args(&args(&["--agent", "vim"])).is_err());
         assert!(agent_from_args(&args(&["--agent"])).is_err());
         assert!(agent_from_args(&args(&["codex"])).is_err());
@@ -489,13 +506,41 @@ mod tests {
     #[test]
     fn unreadable_calls_are_refused_with_a_reason() {
         let cases: &[(Agent, &str, &str)] = &[
-            (Agent::Gemini, r#"{"hook_event_name":"AfterTool","tool_name":"x","tool_input":{}}"#, "not BeforeTool"),
-            (Agent::Gemini, r#"{"hook_event_name":"BeforeTool","tool_name":"x","tool_name":"y","tool_input":{}}"#, "duplicate"),
-            (Agent::Codex, r#"{"hook_event_name":"PreToolUse","tool_name":"Bash"}"#, "no tool_input"),
-            (Agent::Copilot, r#"{"toolName":"bash","toolArgs":"not json"}"#, "toolArgs is not valid JSON"),
-            (Agent::Copilot, r#"{"toolName":"bash","toolArgs":"[1]"}"#, "does not hold a JSON object"),
-            (Agent::Cursor, r#"{"hook_event_name":"stop"}"#, "not beforeShellExecution"),
-            (Agent::Cursor, r#"{"hook_event_name":"beforeShellExecution","command":7}"#, "command is not a string"),
+            (
+                Agent::Gemini,
+                r#"{"hook_event_name":"AfterTool","tool_name":"x","tool_input":{}}"#,
+                "not BeforeTool",
+            ),
+            (
+                Agent::Gemini,
+                r#"{"hook_event_name":"BeforeTool","tool_name":"x","tool_name":"y","tool_input":{}}"#,
+                "duplicate",
+            ),
+            (
+                Agent::Codex,
+                r#"{"hook_event_name":"PreToolUse","tool_name":"Bash"}"#,
+                "no tool_input",
+            ),
+            (
+                Agent::Copilot,
+                r#"{"toolName":"bash","toolArgs":"not json"}"#,
+                "toolArgs is not valid JSON",
+            ),
+            (
+                Agent::Copilot,
+                r#"{"toolName":"bash","toolArgs":"[1]"}"#,
+                "does not hold a JSON object",
+            ),
+            (
+                Agent::Cursor,
+                r#"{"hook_event_name":"stop"}"#,
+                "not beforeShellExecution",
+            ),
+            (
+                Agent::Cursor,
+                r#"{"hook_event_name":"beforeShellExecution","command":7}"#,
+                "command is not a string",
+            ),
             (Agent::Cursor, "[]", "not a JSON object"),
         ];
         for (agent, input, expected) in cases {
@@ -523,7 +568,10 @@ mod tests {
             } else {
                 assert!(!text.contains("\"ask\""), "{agent:?}: {text}");
                 assert!(text.contains("[agent-confirm]"), "{agent:?}: {text}");
-                assert!(text.contains("run the command themselves"), "{agent:?}: {text}");
+                assert!(
+                    text.contains("run the command themselves"),
+                    "{agent:?}: {text}"
+                );
             }
         }
     }
