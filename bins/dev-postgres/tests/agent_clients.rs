@@ -1,9 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! The real Gemini CLI (npm, pinned in tests/agents/package.json), run
-//! offline against a scripted stand-in for the Gemini API
-//! (tests/agents/gemini_stand_in.py), in a project set up by
-//! `dev-postgres install --agent gemini`: the installed hook receives the
-//! client's real BeforeTool payloads and the client acts on pg-hook's answer.
+//! The real Gemini CLI and Codex CLI (npm, pinned in tests/agents/package.json),
+//! run offline against scripted stand-ins for their model APIs
+//! (tests/agents/*_stand_in.py), in projects set up by
+//! `dev-postgres install --agent NAME`: the installed hook receives the
+//! clients' real payloads and the clients act on pg-hook's answers.
 use devpg_testing::cmd::Cmd;
 use devpg_testing::repo_root;
 use serde_json::{json, Value};
@@ -20,10 +20,10 @@ struct StandIn {
 }
 
 impl StandIn {
-    fn start(dir: &Path) -> StandIn {
+    fn start(dir: &Path, script: &str) -> StandIn {
         let port_file = dir.join("port");
         let child = Command::new("python3")
-            .arg(repo_root().join("tests/agents/gemini_stand_in.py"))
+            .arg(repo_root().join("tests/agents").join(script))
             .arg(&port_file)
             .spawn()
             .unwrap();
@@ -52,11 +52,11 @@ impl Drop for StandIn {
     }
 }
 
-fn gemini() -> PathBuf {
-    let binary = repo_root().join("tests/agents/node_modules/.bin/gemini");
+fn client(name: &str) -> PathBuf {
+    let binary = repo_root().join("tests/agents/node_modules/.bin").join(name);
     assert!(
         binary.exists(),
-        "the Gemini CLI is not installed: npm install --prefix tests/agents (scripts/test.sh does)"
+        "{name} is not installed: npm install --prefix tests/agents (scripts/test.sh does)"
     );
     binary
 }
@@ -64,7 +64,7 @@ fn gemini() -> PathBuf {
 /// `gemini -p "run: COMMAND" --yolo`: the final answer is the stand-in's
 /// `TOOL_RESULT: {…}` echo of what the tool call returned.
 fn run(project: &Path, home: &Path, port: u16, command: &str) -> String {
-    let out = Cmd::new(gemini())
+    let out = Cmd::new(client("gemini"))
         .current_dir(project)
         .env("HOME", home)
         .env("GEMINI_API_KEY", "test")
@@ -116,7 +116,7 @@ fn the_real_gemini_cli_runs_the_installed_hook() {
         json!({"security": {"auth": {"selectedType": "gemini-api-key"}}}).to_string(),
     )
     .unwrap();
-    let stand_in = StandIn::start(&root);
+    let stand_in = StandIn::start(&root, "gemini_stand_in.py");
     let port = stand_in.port;
 
     let psql = run(&project, &home, port, "psql -c 'select 1'");
@@ -137,6 +137,77 @@ fn the_real_gemini_cli_runs_the_installed_hook() {
     std::fs::remove_file(root.join("bin/pg-hook")).unwrap();
     let missing = run(&project, &home, port, "ls -a");
     assert!(missing.contains("Tool execution blocked"), "{missing}");
+    drop(stand_in);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `codex exec "run: COMMAND"`: the last message is the stand-in's
+/// `TOOL_RESULT: …` echo of what the tool call returned.
+fn codex(project: &Path, home: &Path, command: &str, extra: &[&str]) -> String {
+    let last = home.join("last.txt");
+    let _ = std::fs::remove_file(&last);
+    let out = Cmd::new(client("codex"))
+        .current_dir(project)
+        .env("HOME", home)
+        .env("CODEX_HOME", home.join(".codex"))
+        .env("STANDIN_API_KEY", "test")
+        .args(["exec", "--skip-git-repo-check", "-s", "danger-full-access", "-o"])
+        .arg(&last)
+        .args(extra)
+        .arg(format!("run: {command}"))
+        .run();
+    assert_eq!(out.code, Some(0), "{out:?}");
+    std::fs::read_to_string(&last).unwrap()
+}
+
+#[test]
+#[ignore = "needs the Codex CLI from npm (scripts/test.sh installs it)"]
+fn the_real_codex_cli_runs_the_installed_hook_once_it_is_trusted() {
+    let root = std::env::temp_dir().join(format!("dev-postgres-codex-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let project = root.join("project");
+    let home = root.join("home");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(home.join(".codex")).unwrap();
+    let project = project.canonicalize().unwrap();
+    Cmd::new(DEV_POSTGRES)
+        .current_dir(&project)
+        .env("HOME", &home)
+        .args(["install", "--agent", "codex", "--from"])
+        .arg(Path::new(DEV_POSTGRES).parent().unwrap())
+        .arg("--bin-dir")
+        .arg(root.join("bin"))
+        .run()
+        .status(0)
+        .stdout_has("/hooks");
+    let stand_in = StandIn::start(&root, "codex_stand_in.py");
+    // A model provider at the stand-in, and a trusted project (Codex loads
+    // a project's hooks only there).
+    std::fs::write(
+        home.join(".codex/config.toml"),
+        format!(
+            "model = \"gpt-5-codex\"\nmodel_provider = \"standin\"\n\n[model_providers.standin]\nname = \"standin\"\nbase_url = \"http://127.0.0.1:{}/v1\"\nwire_api = \"responses\"\nenv_key = \"STANDIN_API_KEY\"\n\n[projects.{}]\ntrust_level = \"trusted\"\n",
+            stand_in.port,
+            json!(project.to_string_lossy())
+        ),
+    )
+    .unwrap();
+    // Until a human trusts the hook in /hooks, Codex skips it silently: psql runs.
+    let untrusted = codex(&project, &home, "psql --version; echo RAN", &[]);
+    assert!(untrusted.contains("RAN"), "{untrusted}");
+    // Trusted (here by the flag for automation), it blocks.
+    let trusted = ["--dangerously-bypass-hook-trust"];
+    let psql = codex(&project, &home, "psql -c 'select 1'", &trusted);
+    assert!(psql.contains("Command blocked by PreToolUse hook: pg-hook blocked this command [pg-client-program]"), "{psql}");
+    let uri = codex(&project, &home, "echo postgres://u:p@db/app", &trusted);
+    assert!(uri.contains("[postgres-uri]"), "{uri}");
+    let confirm = codex(&project, &home, "pg-query --confirm 'DROP TABLE t'", &trusted);
+    assert!(confirm.contains("Command blocked by PreToolUse hook") && confirm.contains("[agent-confirm]"), "{confirm}");
+    let ls = codex(&project, &home, "ls -a", &trusted);
+    assert!(ls.contains("AGENTS.md") && !ls.contains("blocked"), "{ls}");
+    std::fs::remove_file(root.join("bin/pg-hook")).unwrap();
+    let missing = codex(&project, &home, "ls -a", &trusted);
+    assert!(missing.contains("blocked to be safe"), "{missing}");
     drop(stand_in);
     let _ = std::fs::remove_dir_all(&root);
 }
