@@ -48,6 +48,7 @@ impl AgentTarget {
         match self.agent {
             Agent::Codex => self.root.join(".codex"),
             Agent::Gemini => self.root.join(".gemini"),
+            Agent::Copilot if self.user => self.root.join(".copilot"),
             Agent::Copilot => self.root.join(".github"),
             Agent::Cursor | Agent::Claude => self.root.join(".cursor"),
         }
@@ -59,6 +60,7 @@ impl AgentTarget {
             Agent::Codex => self.dir().join("hooks.json"),
             Agent::Gemini => self.dir().join("settings.json"),
             // Copilot reads every JSON file in .github/hooks: this one is ours alone.
+            Agent::Copilot if self.user => self.dir().join("settings.json"),
             Agent::Copilot => self.dir().join("hooks/dev-postgres.json"),
             Agent::Cursor | Agent::Claude => self.dir().join("hooks.json"),
         }
@@ -170,7 +172,9 @@ fn hooks_map<'a>(
 
 /// Adds our entries to the registration; true when something changed.
 pub fn merge(settings: &mut Value, target: &AgentTarget, path: &Path) -> Result<bool, Error> {
-    if matches!(target.agent, Agent::Copilot | Agent::Cursor) {
+    let own_file =
+        target.agent == Agent::Cursor || (target.agent == Agent::Copilot && !target.user);
+    if own_file {
         if let Some(map) = settings.as_object_mut() {
             map.entry("version").or_insert(json!(1));
         }
@@ -252,11 +256,6 @@ pub fn without_section(text: &str) -> String {
 
 /// Installs the hook for one agent. Returns what it did.
 pub fn install(target: &AgentTarget, binaries_from: &Path) -> Result<Vec<String>, Error> {
-    if target.agent == Agent::Copilot && target.user {
-        return Err(Error::usage(
-            "Copilot CLI reads hooks from the repository's .github/hooks: install it per project (without --user)",
-        ));
-    }
     if !target.user {
         let inside = match (target.bin_dir.canonicalize(), target.root.canonicalize()) {
             (Ok(bin), Ok(root)) => bin.starts_with(root),
@@ -333,7 +332,10 @@ fn notes(agent: Agent) -> &'static [&'static str] {
             "Gemini CLI asks before running changed project hooks: accept pg-hook when it asks",
         ],
         Agent::Cursor => &["Cursor runs project hooks only in a trusted workspace"],
-        Agent::Copilot | Agent::Claude => &[],
+        Agent::Copilot => &[
+            "Copilot CLI 1.0.102 was seen running user-level hooks (~/.copilot/settings.json, `install --agent copilot --user`) but not a repository's .github/hooks in an offline run: check with a psql request that it is denied",
+        ],
+        Agent::Claude => &[],
     }
 }
 

@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! The real Gemini CLI and Codex CLI (npm, pinned in tests/agents/package.json),
+//! The real Gemini, Codex and GitHub Copilot CLIs (npm, pinned in tests/agents/package.json),
 //! run offline against scripted stand-ins for their model APIs
 //! (tests/agents/*_stand_in.py), in projects set up by
 //! `dev-postgres install --agent NAME`: the installed hook receives the
@@ -53,7 +53,9 @@ impl Drop for StandIn {
 }
 
 fn client(name: &str) -> PathBuf {
-    let binary = repo_root().join("tests/agents/node_modules/.bin").join(name);
+    let binary = repo_root()
+        .join("tests/agents/node_modules/.bin")
+        .join(name);
     assert!(
         binary.exists(),
         "{name} is not installed: npm install --prefix tests/agents (scripts/test.sh does)"
@@ -151,7 +153,13 @@ fn codex(project: &Path, home: &Path, command: &str, extra: &[&str]) -> String {
         .env("HOME", home)
         .env("CODEX_HOME", home.join(".codex"))
         .env("STANDIN_API_KEY", "test")
-        .args(["exec", "--skip-git-repo-check", "-s", "danger-full-access", "-o"])
+        .args([
+            "exec",
+            "--skip-git-repo-check",
+            "-s",
+            "danger-full-access",
+            "-o",
+        ])
         .arg(&last)
         .args(extra)
         .arg(format!("run: {command}"))
@@ -180,7 +188,7 @@ fn the_real_codex_cli_runs_the_installed_hook_once_it_is_trusted() {
         .run()
         .status(0)
         .stdout_has("/hooks");
-    let stand_in = StandIn::start(&root, "codex_stand_in.py");
+    let stand_in = StandIn::start(&root, "responses_stand_in.py");
     // A model provider at the stand-in, and a trusted project (Codex loads
     // a project's hooks only there).
     std::fs::write(
@@ -198,15 +206,108 @@ fn the_real_codex_cli_runs_the_installed_hook_once_it_is_trusted() {
     // Trusted (here by the flag for automation), it blocks.
     let trusted = ["--dangerously-bypass-hook-trust"];
     let psql = codex(&project, &home, "psql -c 'select 1'", &trusted);
-    assert!(psql.contains("Command blocked by PreToolUse hook: pg-hook blocked this command [pg-client-program]"), "{psql}");
+    assert!(
+        psql.contains(
+            "Command blocked by PreToolUse hook: pg-hook blocked this command [pg-client-program]"
+        ),
+        "{psql}"
+    );
     let uri = codex(&project, &home, "echo postgres://u:p@db/app", &trusted);
     assert!(uri.contains("[postgres-uri]"), "{uri}");
-    let confirm = codex(&project, &home, "pg-query --confirm 'DROP TABLE t'", &trusted);
-    assert!(confirm.contains("Command blocked by PreToolUse hook") && confirm.contains("[agent-confirm]"), "{confirm}");
+    let confirm = codex(
+        &project,
+        &home,
+        "pg-query --confirm 'DROP TABLE t'",
+        &trusted,
+    );
+    assert!(
+        confirm.contains("Command blocked by PreToolUse hook")
+            && confirm.contains("[agent-confirm]"),
+        "{confirm}"
+    );
     let ls = codex(&project, &home, "ls -a", &trusted);
     assert!(ls.contains("AGENTS.md") && !ls.contains("blocked"), "{ls}");
     std::fs::remove_file(root.join("bin/pg-hook")).unwrap();
     let missing = codex(&project, &home, "ls -a", &trusted);
+    assert!(missing.contains("blocked to be safe"), "{missing}");
+    drop(stand_in);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `copilot -p "run: COMMAND"` with a custom provider at the stand-in
+/// (BYOK, offline): the output holds the stand-in's `TOOL_RESULT: …`.
+fn copilot(project: &Path, home: &Path, port: u16, command: &str) -> String {
+    let out = Cmd::new(client("copilot"))
+        .current_dir(project)
+        .env("HOME", home)
+        .env("COPILOT_OFFLINE", "true")
+        .env(
+            "COPILOT_PROVIDER_BASE_URL",
+            format!("http://127.0.0.1:{port}/v1"),
+        )
+        .env("COPILOT_PROVIDER_WIRE_API", "responses")
+        .env("COPILOT_PROVIDER_API_KEY", "test")
+        .env("COPILOT_MODEL", "gpt-5")
+        .args(["-p", &format!("run: {command}"), "--allow-all-tools"])
+        .run();
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let at = out
+        .stdout
+        .find("TOOL_RESULT:")
+        .unwrap_or_else(|| panic!("{out:?}"));
+    // The client wraps long lines: compare on single spaces.
+    out.stdout[at..]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+#[ignore = "needs the GitHub Copilot CLI from npm (scripts/test.sh installs it)"]
+fn the_real_copilot_cli_runs_the_user_level_hook() {
+    let root = std::env::temp_dir().join(format!("dev-postgres-copilot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let project = root.join("project");
+    let home = root.join("home");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(home.join(".copilot")).unwrap();
+    let project = project.canonicalize().unwrap();
+    // A trusted folder, as the client records it after asking.
+    std::fs::write(
+        home.join(".copilot/settings.json"),
+        json!({"trustedFolders": [project]}).to_string(),
+    )
+    .unwrap();
+    Cmd::new(DEV_POSTGRES)
+        .current_dir(&project)
+        .env("HOME", &home)
+        .args(["install", "--user", "--agent", "copilot", "--from"])
+        .arg(Path::new(DEV_POSTGRES).parent().unwrap())
+        .arg("--bin-dir")
+        .arg(root.join("bin"))
+        .run()
+        .status(0);
+    let stand_in = StandIn::start(&root, "responses_stand_in.py");
+    let port = stand_in.port;
+    let psql = copilot(&project, &home, port, "psql -c 'select 1'");
+    assert!(
+        psql.contains(
+            "Denied by preToolUse hook: pg-hook blocked this command [pg-client-program]"
+        ),
+        "{psql}"
+    );
+    let uri = copilot(&project, &home, port, "echo postgres://u:p@db/app");
+    assert!(uri.contains("[postgres-uri]"), "{uri}");
+    // An ask cannot be answered in -p: the client denies it.
+    let confirm = copilot(&project, &home, port, "pg-query --confirm 'DROP TABLE t'");
+    assert!(
+        confirm.contains("Denied by preToolUse hook (unable to ask user for confirmation)"),
+        "{confirm}"
+    );
+    let ls = copilot(&project, &home, port, "echo ran-it");
+    assert!(ls.contains("ran-it") && !ls.contains("Denied"), "{ls}");
+    std::fs::remove_file(root.join("bin/pg-hook")).unwrap();
+    let missing = copilot(&project, &home, port, "echo ran-it");
     assert!(missing.contains("blocked to be safe"), "{missing}");
     drop(stand_in);
     let _ = std::fs::remove_dir_all(&root);

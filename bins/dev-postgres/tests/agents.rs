@@ -186,12 +186,34 @@ fn copilot_install_writes_its_own_hooks_file() {
     );
     assert!(bash.contains("\"permissionDecision\":\"deny\""), "{bash}");
     assert_doctor_passes(&project, "GitHub Copilot CLI");
+    // --user: Copilot's user settings, other keys untouched.
+    let home = project.join("home");
+    let user_settings = home.join(".copilot/settings.json");
+    std::fs::create_dir_all(home.join(".copilot")).unwrap();
+    std::fs::write(
+        &user_settings,
+        json!({"trustedFolders": ["/w"]}).to_string(),
+    )
+    .unwrap();
     tool(&project)
         .args(["install", "--user", "--agent", "copilot", "--from"])
         .arg(binaries())
+        .arg("--bin-dir")
+        .arg(project.with_extension("bin"))
         .run()
-        .status(3)
-        .stderr_has("per project");
+        .status(0);
+    let user = read(&user_settings);
+    assert_eq!(user["trustedFolders"], json!(["/w"]));
+    assert_eq!(user["hooks"]["preToolUse"][0]["bash"], entry["bash"]);
+    assert!(
+        user.get("version").is_none(),
+        "settings.json has no version"
+    );
+    tool(&project)
+        .args(["uninstall", "--user", "--agent", "copilot"])
+        .run()
+        .status(0);
+    assert_eq!(read(&user_settings), json!({"trustedFolders": ["/w"]}));
     tool(&project)
         .args(["uninstall", "--agent", "copilot"])
         .run()

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """A scripted local stand-in for the OpenAI Responses API, so the real Codex
-CLI runs offline in tests (a model provider whose base_url points here).
+CLI and GitHub Copilot CLI run offline in tests (a model provider whose base
+URL points here).
 
 A prompt `run: COMMAND` is answered with one call of the client's shell tool
-(whichever of `shell`, `shell_command` or `exec_command` the request offers)
-running exactly COMMAND; the next request (which carries the
+(whichever of `bash`, `shell`, `shell_command` or `exec_command` the
+request offers) running exactly COMMAND; the next request (which carries the
 function_call_output) ends the turn with a message `TOOL_RESULT: <output>`,
 so the client's last message shows what the hook did.
 
-Usage: codex_stand_in.py PORT_FILE   (binds 127.0.0.1 on a free port, writes it)
+Usage: responses_stand_in.py PORT_FILE   (binds 127.0.0.1 on a free port, writes it)
 """
 import json
 import sys
@@ -24,6 +25,8 @@ def text_of(item):
 
 def shell_call(request, command):
     names = {tool.get("name") for tool in request.get("tools", []) if isinstance(tool, dict)}
+    if "bash" in names:  # GitHub Copilot CLI
+        return "bash", {"command": command, "description": "test"}
     if "shell_command" in names:
         return "shell_command", {"command": command}
     if "exec_command" in names:
