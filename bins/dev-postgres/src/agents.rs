@@ -325,7 +325,7 @@ pub fn install(target: &AgentTarget, binaries_from: &Path) -> Result<Vec<String>
 fn notes(agent: Agent) -> &'static [&'static str] {
     match agent {
         Agent::Codex => &[
-            "Codex runs project hooks only in a trusted project, and a new or changed hook only after you review it: open /hooks in codex and trust pg-hook",
+            "until you trust it, Codex skips this hook silently and runs every command: start codex in the project, trust the project, open /hooks and trust pg-hook (doctor cannot see that trust)",
             "Codex versions before hooks were on by default need `[features] codex_hooks = true` in ~/.codex/config.toml",
         ],
         Agent::Gemini => &[
