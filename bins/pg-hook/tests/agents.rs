@@ -145,7 +145,10 @@ fn assert_denied(agent: &str, out: &Output, rule: &str) {
         }
         other => panic!("{other}"),
     };
-    assert!(reason.contains(&format!("[{rule}]")), "{agent}: {reason}");
+    assert!(
+        reason.contains("pg-hook blocked") && reason.contains(&format!("[{rule}")),
+        "{agent}: {reason}"
+    );
 }
 
 /// No decision: the agent's own permission flow runs.
@@ -341,4 +344,41 @@ fn the_agent_comes_from_the_command_line_only() {
         assert!(out.stderr.contains("pg-hook:"), "{out:?}");
         assert_eq!(out.stdout, "");
     }
+}
+
+/// tests/corpus/agents/AGENT/VERDICT/*.json: payloads as the agents send them
+/// (captured from the real clients where they run here).
+#[test]
+fn every_agent_corpus_payload_gets_its_folder_s_verdict() {
+    let root = repo_root().join("tests/corpus/agents");
+    let project = project().to_string_lossy().replace('\\', "\\\\");
+    let mut seen = 0;
+    for agent in AGENTS {
+        for verdict in ["block", "allow", "confirm"] {
+            let dir = root.join(agent).join(verdict);
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .map(|entry| entry.unwrap().path())
+                .collect();
+            files.sort();
+            assert!(!files.is_empty(), "{} is empty", dir.display());
+            for file in files {
+                let text = std::fs::read_to_string(&file).unwrap();
+                let out = run_bytes(agent, text.replace("@PROJECT@", &project).into_bytes());
+                let case = file.strip_prefix(&root).unwrap().display().to_string();
+                eprintln!("{case}");
+                match (verdict, *agent) {
+                    ("allow", _) => assert_no_decision(agent, &out),
+                    ("confirm", "copilot") => {
+                        assert_eq!(out.json()["permissionDecision"], "ask", "{case}: {out:?}")
+                    }
+                    ("confirm", _) => assert_denied(agent, &out, "agent-confirm"),
+                    // Any rule: the prefix of every rule ID's bracket.
+                    _ => assert_denied(agent, &out, ""),
+                }
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 30, "{seen} cases");
 }
