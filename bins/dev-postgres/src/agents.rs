@@ -34,6 +34,19 @@ blocked by a hook here. Every database access goes through:
 Never look for passwords or connection strings. Destructive statements need
 `pg-query --confirm`, which only the user may run: ask them to run it themselves.";
 
+/// Codex's own command rules (execpolicy): a second layer that needs only
+/// the project's trust, not the per-hook review an untrusted hook waits for.
+const CODEX_RULES: &str = r#"# Installed by dev-postgres (uninstall removes it): direct PostgreSQL clients
+# are forbidden; pg-query and pg-schema are the way to the database.
+prefix_rule(
+    pattern = [["psql", "pg_dump", "pg_dumpall", "pg_restore", "pgcli", "createdb", "dropdb"]],
+    decision = "forbidden",
+    justification = "Direct PostgreSQL clients are blocked here: use `pg-query -c CONNECTION \"SQL\"` and `pg-schema`.",
+    match = [["psql", "-c", "select 1"], ["pg_dump", "app"]],
+    not_match = [["pg-query", "-c", "dev", "SELECT 1"]],
+)
+"#;
+
 /// Where one agent's installation goes.
 pub struct AgentTarget {
     pub agent: Agent,
@@ -75,6 +88,14 @@ impl AgentTarget {
             Agent::Gemini => Some(self.root.join("GEMINI.md")),
             Agent::Codex | Agent::Copilot | Agent::Cursor => Some(self.root.join("AGENTS.md")),
             Agent::Claude => None,
+        }
+    }
+
+    /// Files that are wholly ours, with their text.
+    fn owned_files(&self) -> Vec<(PathBuf, &'static str)> {
+        match self.agent {
+            Agent::Codex => vec![(self.dir().join("rules/dev-postgres.rules"), CODEX_RULES)],
+            _ => Vec::new(),
         }
     }
 
@@ -271,7 +292,7 @@ pub fn install(target: &AgentTarget, binaries_from: &Path) -> Result<Vec<String>
     let (mut done, binaries) = install_binaries(&target.bin_dir, binaries_from)?;
     let mut record = read_json(&target.record())?;
     if record.get("agent").is_none() {
-        record = json!({"agent": target.agent.name(), "binaries": [], "created": [], "instructions": null});
+        record = json!({"agent": target.agent.name(), "binaries": [], "created": [], "files": [], "instructions": null});
     }
     for binary in binaries {
         if let Some(list) = record["binaries"].as_array_mut() {
@@ -294,6 +315,17 @@ pub fn install(target: &AgentTarget, binaries_from: &Path) -> Result<Vec<String>
     if !existed {
         if let Some(list) = record["created"].as_array_mut() {
             list.push(json!(path));
+        }
+    }
+    for (file, text) in target.owned_files() {
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(text) {
+            write(&file, text)?;
+            done.push(format!("installed {}", file.display()));
+        }
+        if let Some(list) = record["files"].as_array_mut() {
+            if !list.contains(&json!(file)) {
+                list.push(json!(file));
+            }
         }
     }
     if let Some(file) = target.instructions() {
@@ -406,6 +438,21 @@ pub fn uninstall(target: &AgentTarget, claude_manifest: &Path) -> Result<Vec<Str
                     file.display()
                 ));
             }
+        }
+    }
+    for file in record["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(Path::new)
+    {
+        if file.exists() {
+            std::fs::remove_file(file).map_err(|e| io(file, "remove", e))?;
+            done.push(format!("removed {}", file.display()));
+        }
+        if let Some(dir) = file.parent() {
+            let _ = std::fs::remove_dir(dir);
         }
     }
     // The binaries stay while Claude Code's install or another agent's uses them.
@@ -603,6 +650,22 @@ fn check_agent(target: &AgentTarget, project: &Path) -> Vec<Check> {
                 fix.clone(),
             ));
         }
+    }
+    for (file, text) in target.owned_files() {
+        checks.push(
+            if std::fs::read_to_string(&file).ok().as_deref() == Some(text) {
+                Check::pass(
+                    name("command rules"),
+                    format!("{}: direct clients forbidden", file.display()),
+                )
+            } else {
+                Check::fail(
+                    name("command rules"),
+                    format!("{} is missing or changed", file.display()),
+                    fix.clone(),
+                )
+            },
+        );
     }
     checks.push(fire(agent, &command, project, &fix));
     checks

@@ -200,9 +200,19 @@ fn the_real_codex_cli_runs_the_installed_hook_once_it_is_trusted() {
         ),
     )
     .unwrap();
-    // Until a human trusts the hook in /hooks, Codex skips it silently: psql runs.
+    // Until a human trusts the hook in /hooks, Codex skips it silently; the
+    // command rules install wrote (they need only the project's trust) still
+    // forbid the clients, but a URI gets through.
     let untrusted = codex(&project, &home, "psql --version; echo RAN", &[]);
-    assert!(untrusted.contains("RAN"), "{untrusted}");
+    assert!(
+        untrusted.contains("rejected: Direct PostgreSQL clients are blocked here"),
+        "{untrusted}"
+    );
+    let uri = codex(&project, &home, "echo postgres://u:p@db/app", &[]);
+    assert!(
+        uri.contains("postgres://u:p@db/app") && !uri.contains("blocked"),
+        "{uri}"
+    );
     // Trusted (here by the flag for automation), it blocks.
     let trusted = ["--dangerously-bypass-hook-trust"];
     let psql = codex(&project, &home, "psql -c 'select 1'", &trusted);

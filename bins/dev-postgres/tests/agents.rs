@@ -103,6 +103,8 @@ fn codex_install_registers_the_hook_and_agents_md_and_uninstall_reverses_it() {
         "{command}"
     );
     assert!(command.contains("exit 2"), "{command}");
+    let rules = std::fs::read_to_string(project.join(".codex/rules/dev-postgres.rules")).unwrap();
+    assert!(rules.contains("decision = \"forbidden\"") && rules.contains("\"psql\""));
     let agents_md = std::fs::read_to_string(project.join("AGENTS.md")).unwrap();
     assert!(agents_md.starts_with("# Rules\n\nBe kind.\n\n<!-- dev-postgres: begin"));
     assert!(agents_md.contains("pg-query") && agents_md.contains("pg-schema"));
@@ -122,6 +124,7 @@ fn codex_install_registers_the_hook_and_agents_md_and_uninstall_reverses_it() {
         "# Rules\n\nBe kind.\n"
     );
     assert!(!project.with_extension("bin").join("pg-hook").exists());
+    assert!(!project.join(".codex/rules").exists());
     assert!(doctor_checks(&project, "Codex CLI").is_empty());
     tool(&project)
         .args(["uninstall", "--agent", "codex"])
