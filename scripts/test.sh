@@ -35,6 +35,13 @@ if [ ! -x tests/claude/node_modules/.bin/claude ] || [ "$installed" != "$pinned"
     fi
     npm install --prefix tests/claude --no-audit --no-fund --loglevel=error >/dev/null
 fi
+# The real Gemini, Codex and Copilot CLIs at the pinned versions, for the offline tests of pg-hook --agent.
+agents_pinned=$(python3 -c 'import json; print(json.load(open("tests/agents/package.json"))["dependencies"])')
+agents_installed=$(cat tests/agents/node_modules/.installed 2>/dev/null || true)
+if [ ! -x tests/agents/node_modules/.bin/gemini ] || [ ! -x tests/agents/node_modules/.bin/codex ] || [ ! -x tests/agents/node_modules/.bin/copilot ] || [ "$agents_installed" != "$agents_pinned" ]; then
+    npm install --prefix tests/agents --no-audit --no-fund --loglevel=error >/dev/null
+    printf '%s' "$agents_pinned" > tests/agents/node_modules/.installed
+fi
 
 cluster=$(mktemp -d /tmp/dev-postgres-test.XXXXXX)
 trap 'scripts/pg-cluster.sh stop "$cluster"' EXIT

@@ -20,7 +20,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn pass(name: impl Into<String>, detail: impl Into<String>) -> Check {
+    pub(crate) fn pass(name: impl Into<String>, detail: impl Into<String>) -> Check {
         Check {
             name: name.into(),
             ok: true,
@@ -29,7 +29,11 @@ impl Check {
         }
     }
 
-    fn fail(name: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    pub(crate) fn fail(
+        name: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Check {
         Check {
             name: name.into(),
             ok: false,
@@ -185,6 +189,7 @@ pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Ve
     }
     let project = config.path.as_deref().and_then(Path::parent).unwrap_or(cwd);
     checks.extend(hook_checks(project, home));
+    checks.extend(crate::agents::doctor_checks(project, home));
     checks.extend(protection_checks(project, home));
     checks.extend(wall_checks(project, home, &config));
     let log = config.log_path(cwd);

@@ -127,18 +127,18 @@ fn json_string_body(text: &str) -> String {
         .to_string()
 }
 
-fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
+pub(crate) fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
     Error::Execution(format!("{}: cannot {what}: {e}", path.display()))
 }
 
-fn write(path: &Path, text: &str) -> Result<(), Error> {
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| io(parent, "create the folder", e))?;
     }
     std::fs::write(path, text).map_err(|e| io(path, "write", e))
 }
 
-fn read_json(path: &Path) -> Result<Value, Error> {
+pub(crate) fn read_json(path: &Path) -> Result<Value, Error> {
     match std::fs::read_to_string(path) {
         Ok(text) if text.trim().is_empty() => Ok(json!({})),
         Ok(text) => parse_strict(&text).map_err(|e| Error::Config {
@@ -256,8 +256,44 @@ pub fn unmerge_settings(settings: &mut Value, added_rules: &[String]) {
     }
 }
 
-fn pretty(value: &Value) -> String {
+pub(crate) fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
+}
+
+/// Copies the binaries into `bin_dir` (replacing, never writing through a
+/// file a running hook holds). Returns what it did and the installed paths.
+pub fn install_binaries(
+    bin_dir: &Path,
+    binaries_from: &Path,
+) -> Result<(Vec<String>, Vec<PathBuf>), Error> {
+    let mut done = Vec::new();
+    let mut files = Vec::new();
+    for binary in BINARIES {
+        let from = binaries_from.join(binary);
+        if !from.is_file() {
+            return Err(Error::usage(format!(
+                "{} is missing: build the binaries first (scripts/install.sh builds them once and installs)",
+                from.display()
+            )));
+        }
+        let to = bin_dir.join(binary);
+        let same = std::fs::read(&to).ok() == std::fs::read(&from).ok();
+        if !same {
+            std::fs::create_dir_all(bin_dir).map_err(|e| io(bin_dir, "create the folder", e))?;
+            let temp = to.with_extension("new");
+            std::fs::copy(&from, &temp).map_err(|e| io(&to, "copy the binary", e))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o755))
+                    .map_err(|e| io(&to, "set its mode", e))?;
+            }
+            std::fs::rename(&temp, &to).map_err(|e| io(&to, "install the binary", e))?;
+            done.push(format!("installed {}", to.display()));
+        }
+        files.push(to);
+    }
+    Ok((done, files))
 }
 
 /// Installs into `target`, taking the binaries from `binaries_from`. Returns what it did.
@@ -289,32 +325,10 @@ pub fn install(target: &Target, binaries_from: &Path) -> Result<Vec<String>, Err
         }
     }
     // The binaries, where the hook command finds them.
-    for binary in BINARIES {
-        let from = binaries_from.join(binary);
-        if !from.is_file() {
-            return Err(Error::usage(format!(
-                "{} is missing: build the binaries first (scripts/install.sh builds them once and installs)",
-                from.display()
-            )));
-        }
-        let to = target.bin_dir.join(binary);
-        let same = std::fs::read(&to).ok() == std::fs::read(&from).ok();
-        if !same {
-            std::fs::create_dir_all(&target.bin_dir)
-                .map_err(|e| io(&target.bin_dir, "create the folder", e))?;
-            // Replace, never write through: a running hook keeps its old inode.
-            let temp = to.with_extension("new");
-            std::fs::copy(&from, &temp).map_err(|e| io(&to, "copy the binary", e))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o755))
-                    .map_err(|e| io(&to, "set its mode", e))?;
-            }
-            std::fs::rename(&temp, &to).map_err(|e| io(&to, "install the binary", e))?;
-            done.push(format!("installed {}", to.display()));
-        }
-        remember(&mut manifest, "files", json!(to));
+    let (copied, files) = install_binaries(&target.bin_dir, binaries_from)?;
+    done.extend(copied);
+    for file in files {
+        remember(&mut manifest, "files", json!(file));
     }
     // The hook and the deny rules, merged into settings without touching anything else.
     let settings_path = target.settings();

@@ -1,5 +1,6 @@
 //! dev-postgres: install into Claude Code, check the setup, run a sandbox.
 
+mod agents;
 mod doctor;
 mod install;
 mod sandbox;
@@ -44,6 +45,10 @@ enum Commands {
         /// Put the wall in the managed settings file (as root).
         #[arg(long, requires = "wall")]
         managed: bool,
+        /// Install for another coding agent instead of Claude Code: codex,
+        /// gemini, copilot or cursor (its hook registration and instructions file).
+        #[arg(long, value_name = "NAME", conflicts_with = "wall")]
+        agent: Option<String>,
     },
     /// Show what a configuration grants and record a human's approval of it
     /// (every binary refuses a configuration that is not trusted or has changed).
@@ -63,6 +68,9 @@ enum Commands {
         /// Take the wall out of the managed settings file instead of the user settings.
         #[arg(long)]
         managed: bool,
+        /// Uninstall what `install --agent NAME` did for that agent.
+        #[arg(long, value_name = "NAME", conflicts_with = "managed")]
+        agent: Option<String>,
     },
     /// Check the configuration, connections, roles, hook and audit log.
     Doctor {
@@ -93,6 +101,36 @@ fn wall_settings(managed: bool, home: Option<&std::path::Path>) -> Result<PathBu
     }
     home.map(|h| h.join(".claude/settings.json"))
         .ok_or_else(|| Error::usage("no home folder for the user settings"))
+}
+
+/// The agent `--agent` names; None for Claude Code (the default install).
+fn other_agent(name: Option<&str>) -> Result<Option<devpg_policy::hook::agents::Agent>, Error> {
+    use devpg_policy::hook::agents::Agent;
+    match name {
+        None => Ok(None),
+        Some(name) => match Agent::from_name(name) {
+            Some(Agent::Claude) => Ok(None),
+            Some(agent) => Ok(Some(agent)),
+            None => Err(Error::usage(format!(
+                "unknown agent '{name}': claude, codex, gemini, copilot or cursor"
+            ))),
+        },
+    }
+}
+
+fn agent_target(
+    agent: devpg_policy::hook::agents::Agent,
+    target: &install::Target,
+) -> agents::AgentTarget {
+    agents::AgentTarget {
+        agent,
+        user: target.project.is_none(),
+        root: target
+            .project
+            .clone()
+            .unwrap_or_else(|| target.home.clone()),
+        bin_dir: target.bin_dir.clone(),
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -147,6 +185,7 @@ fn run() -> Result<ExitCode, Outcome> {
             bin_dir,
             wall,
             managed,
+            agent,
         } => {
             let from = match from {
                 Some(from) => from,
@@ -156,6 +195,14 @@ fn run() -> Result<ExitCode, Outcome> {
                     .ok_or_else(|| Error::usage("cannot find the binaries: pass --from DIR"))?,
             };
             let target = target(user, project, bin_dir)?;
+            if let Some(agent) = other_agent(agent.as_deref())? {
+                let done = agents::install(&agent_target(agent, &target), &from)?;
+                if done.is_empty() {
+                    println!("already installed: nothing changed");
+                }
+                report(done);
+                return Ok(ExitCode::Ok);
+            }
             if wall {
                 // Refuse before changing anything when the sandbox cannot run.
                 wall::sandbox_available()?;
@@ -184,7 +231,17 @@ fn run() -> Result<ExitCode, Outcome> {
             user,
             project,
             managed,
+            agent,
         } => {
+            if let Some(agent) = other_agent(agent.as_deref())? {
+                let target = target(user, project, None)?;
+                let claude_manifest = target.claude_dir.join("dev-postgres-install.json");
+                report(agents::uninstall(
+                    &agent_target(agent, &target),
+                    &claude_manifest,
+                )?);
+                return Ok(ExitCode::Ok);
+            }
             let mut done = wall::uninstall(&wall_settings(managed, home.as_deref())?)?;
             done.extend(install::uninstall(&target(user, project, None)?)?);
             report(done);

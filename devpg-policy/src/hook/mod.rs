@@ -5,6 +5,7 @@
 //! block (Claude Code lets a command run when a hook crashes or exits with
 //! anything but 2).
 
+pub mod agents;
 mod input;
 pub mod programs;
 pub mod rules;
