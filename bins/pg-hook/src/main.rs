@@ -6,6 +6,7 @@
 //! lets the human decide, exit 2 blocks with the reason on stderr. A panic
 //! is caught and blocks: it must never become exit 101.
 
+use devpg_policy::exit::HookExit;
 use devpg_policy::hook::agents::{self, Answer};
 use devpg_policy::hook::MAX_INPUT_BYTES;
 use std::io::{Read, Write};
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
             // Exit 2 blocks for the agents that read exit codes; the others'
             // registered commands turn any failure into their denial.
             let _ = writeln!(std::io::stderr(), "pg-hook: {why}");
-            return ExitCode::from(2);
+            return HookExit::Block.into();
         }
     };
     let answer = std::panic::catch_unwind(|| {
@@ -53,10 +54,10 @@ fn emit(answer: &Answer) -> ExitCode {
         let mut stdout = std::io::stdout();
         if writeln!(stdout, "{}", answer.stdout).is_err() || stdout.flush().is_err() {
             // An answer that did not arrive is no answer: fail by exit code.
-            return ExitCode::from(2);
+            return HookExit::Block.into();
         }
     }
-    ExitCode::from(answer.code)
+    answer.code.into()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! terms. The contracts, with their sources, are in docs/agents.md.
 
 use super::{decide, Decision, HookRule, Problem, MAX_INPUT_BYTES};
+use crate::exit::HookExit;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 
@@ -73,7 +74,7 @@ impl Agent {
 pub struct Answer {
     pub stdout: String,
     pub stderr: String,
-    pub code: u8,
+    pub code: HookExit,
 }
 
 /// Which of an agent's input shapes a call came in (Copilot CLI sends
@@ -341,7 +342,7 @@ pub fn render(agent: Agent, shape: Shape, decision: &Decision) -> Answer {
     let quiet = |stdout: String| Answer {
         stdout,
         stderr: String::new(),
-        code: 0,
+        code: HookExit::Proceed,
     };
     match decision {
         Decision::Allow => match agent {
@@ -356,7 +357,7 @@ pub fn render(agent: Agent, shape: Shape, decision: &Decision) -> Answer {
                 (Agent::Claude | Agent::Codex, _) => Answer {
                     stdout: String::new(),
                     stderr: reason,
-                    code: 2,
+                    code: HookExit::Block,
                 },
                 (Agent::Gemini, _) => {
                     quiet(json!({"decision": "deny", "reason": reason}).to_string())
@@ -553,7 +554,7 @@ mod tests {
     fn allow_is_never_an_explicit_allow() {
         for agent in Agent::ALL {
             let out = render(*agent, Shape::Native, &Decision::Allow);
-            assert_eq!(out.code, 0);
+            assert_eq!(out.code, HookExit::Proceed);
             assert!(!out.stdout.contains("allow"), "{agent:?}: {}", out.stdout);
         }
     }
