@@ -55,6 +55,9 @@ pub fn run_main(
     body: impl FnOnce() -> Result<ExitCode, Outcome>,
 ) -> std::process::ExitCode {
     panic::set_hook(Box::new(|_| {}));
+    // Known before anything can fail: an argument, a path or SQL the agent
+    // passed back may be a secret, and even a usage error must not echo it.
+    set_secrets(baseline_secrets());
     let code = match panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(code)) | Ok(Err(Outcome::Exit(code))) => code,
         Ok(Err(Outcome::Error(error))) => {
@@ -73,17 +76,41 @@ pub fn run_main(
     code.into()
 }
 
-/// The secrets this process knows, once it knows them (see [`set_secrets`]).
-static SECRETS: std::sync::OnceLock<Redactor> = std::sync::OnceLock::new();
+/// The secrets this process knows so far (see [`set_secrets`]).
+static SECRETS: std::sync::Mutex<Option<Redactor>> = std::sync::Mutex::new(None);
 
-/// Makes every later message of this process mask these secrets.
+/// Every secret this process could resolve without being told which file to
+/// read: the environment's, the password and service files', and the
+/// passwords of the configuration found from the working directory (read for
+/// review only: masking must not depend on whether it is trusted).
+fn baseline_secrets() -> Redactor {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let config = devpg_policy::config::Config::load_for_review(None, &cwd).ok();
+    Redactor::for_config(
+        config.as_ref(),
+        &|name| std::env::var(name).ok(),
+        devpg_policy::config::paths::account_home().as_deref(),
+    )
+}
+
+/// Makes every later message of this process mask these secrets too.
 pub fn set_secrets(redactor: Redactor) {
-    let _ = SECRETS.set(redactor);
+    if let Ok(mut known) = SECRETS.lock() {
+        *known = Some(match known.take() {
+            Some(before) => before.merged(redactor),
+            None => redactor,
+        });
+    }
 }
 
 /// `text` with every known secret masked.
 pub fn mask(text: &str) -> String {
-    match SECRETS.get() {
+    match SECRETS
+        .lock()
+        .ok()
+        .as_ref()
+        .and_then(|known| known.as_ref())
+    {
         Some(redactor) => redactor.redact(text),
         None => text.to_string(),
     }
@@ -184,6 +211,16 @@ fn check_inside(file: &Path, project: &Path) -> Result<(), Error> {
     }
     if !resolved.is_file() {
         return Err(refuse("is not a regular file"));
+    }
+    // A hard link inside the project can name a secret file outside it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if std::fs::metadata(&resolved).is_ok_and(|m| m.nlink() > 1) {
+            return Err(refuse(
+                "has other hard links (it may be a file from outside the project)",
+            ));
+        }
     }
     Ok(())
 }

@@ -70,6 +70,8 @@ pub struct Attempt {
     pub database: String,
     pub user: String,
     pub host: String,
+    /// The port actually used (None when the settings did not resolve).
+    pub port: Option<u16>,
     /// The SQL as given, secrets already replaced.
     pub sql: String,
     pub verdict: Verdict,
@@ -124,6 +126,7 @@ impl Record<'_> {
                 put("database", json!(a.database));
                 put("user", json!(a.user));
                 put("host", json!(a.host));
+                put("port", json!(a.port));
                 put("sql", json!(a.sql));
                 put("verdict", json!(a.verdict.as_str()));
                 put("rule", json!(a.rule));
@@ -143,12 +146,17 @@ impl Record<'_> {
     }
 }
 
-/// The anchor of a log's chain, kept where the project cannot reach.
+/// The anchor of a log's chain, kept where the project cannot reach: both
+/// ends of what is kept, so cutting records from the front (or deleting the
+/// oldest rotations) shows as much as cutting them from the end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Head {
     log_id: String,
     records: u64,
     last_hash: String,
+    /// `seq` and hash of the oldest record still kept (moves only on rotation).
+    first_seq: u64,
+    first_hash: String,
 }
 
 impl Head {
@@ -158,6 +166,8 @@ impl Head {
             "log_id": self.log_id,
             "records": self.records,
             "last_hash": self.last_hash,
+            "first_seq": self.first_seq,
+            "first_hash": self.first_hash,
         })
     }
 
@@ -166,6 +176,8 @@ impl Head {
             log_id: value.get("log_id")?.as_str()?.to_string(),
             records: value.get("records")?.as_u64()?,
             last_hash: value.get("last_hash")?.as_str()?.to_string(),
+            first_seq: value.get("first_seq")?.as_u64()?,
+            first_hash: value.get("first_hash")?.as_str()?.to_string(),
         })
     }
 }
@@ -178,9 +190,11 @@ pub struct AuditLog {
     syslog: Option<PathBuf>,
 }
 
+const NOTHING_RUN: &str = "Nothing was run: dev-postgres does not run what it cannot log";
+
 fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
     Error::Audit(format!(
-        "audit log {}: cannot {what}: {e}. Nothing was run: dev-postgres does not run what it cannot log",
+        "audit log {}: cannot {what}: {e}. {NOTHING_RUN}",
         path.display()
     ))
 }
@@ -189,6 +203,34 @@ fn rotated(path: &Path, n: usize) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(format!(".{n}"));
     PathBuf::from(name)
+}
+
+/// A record as syslog gets it: at most a few KiB (syslog daemons cut longer
+/// messages), the SQL cut short but pinned by its SHA-256 and length, so the
+/// copy still proves which full text the file must hold.
+fn syslog_copy(line: &str) -> String {
+    const LIMIT: usize = 4096;
+    if line.len() <= LIMIT {
+        return line.to_string();
+    }
+    let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(line) else {
+        return line.chars().take(LIMIT).collect();
+    };
+    if let Some(Value::String(sql)) = map.get("sql").cloned() {
+        map.insert(
+            "sql".into(),
+            json!(sql.chars().take(1024).collect::<String>()),
+        );
+        map.insert("sql_sha256".into(), json!(sha256_hex(sql.as_bytes())));
+        map.insert("sql_bytes".into(), json!(sql.len()));
+    }
+    map.insert("line_sha256".into(), json!(sha256_hex(line.as_bytes())));
+    let copy = Value::Object(map).to_string();
+    if copy.len() <= LIMIT {
+        copy
+    } else {
+        copy.chars().take(LIMIT).collect()
+    }
 }
 
 /// The head file of the log at `path`: one per log, named by the hash of the
@@ -320,9 +362,8 @@ impl AuditLog {
             Ok(())
         } else {
             Err(Error::Audit(format!(
-                "the audit log {} no longer matches its head (it was cut, edited, emptied or replaced). Nothing was run. Run pg-query --verify-log; a human restarts the log by moving it aside and deleting {}",
-                self.path.display(),
-                self.head.display()
+                "the audit log {} no longer matches its head (it was cut, edited, emptied or replaced). Nothing was run. Tell the human: pg-query --verify-log shows what changed, and docs/security-model.md (\"Starting the audit log over\") says how a human starts over",
+                self.path.display()
             )))
         }
     }
@@ -342,12 +383,26 @@ impl AuditLog {
     }
 
     /// Appends one record (one line, one write, under the lock) and moves the
-    /// head; returns the record's sequence number.
+    /// head; returns the record's sequence number. When an outcome cannot be
+    /// written, the run it belongs to has already happened: the error says so.
     pub fn append(&self, record: &Record<'_>) -> Result<u64, Error> {
+        match (self.append_line(record), record) {
+            (Err(Error::Audit(message)), Record::Outcome(attempt, _)) => Err(Error::Audit(
+                message.replace(
+                    NOTHING_RUN,
+                    &format!("The run of record {attempt} happened; only its outcome could not be recorded"),
+                ),
+            )),
+            (result, _) => result,
+        }
+    }
+
+    fn append_line(&self, record: &Record<'_>) -> Result<u64, Error> {
         let _lock = self.lock()?;
         self.check_against_head()?;
         let size = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        if self.max_bytes > 0 && size >= self.max_bytes {
+        let rotating = self.max_bytes > 0 && size >= self.max_bytes;
+        if rotating {
             self.rotate()?;
         }
         let mut file = self.open_append()?;
@@ -383,20 +438,70 @@ impl AuditLog {
         let line = Value::Object(map).to_string();
         let mut bytes = line.clone().into_bytes();
         bytes.push(b'\n');
-        file.write_all(&bytes)
-            .map_err(|e| io(&self.path, "write", e))?;
-        // Reaches the kernel now: a SIGKILL after this leaves the record in place.
-        file.flush().map_err(|e| io(&self.path, "write", e))?;
+        let before = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if let Err(e) = file.write_all(&bytes).and_then(|()| file.flush()) {
+            // Never leave half a record: cut the file back to where it was.
+            let _ = file.set_len(before);
+            return Err(io(&self.path, "write", e));
+        }
+        // Reached the kernel: a SIGKILL after this leaves the record in place.
+        let line_hash = sha256_hex(line.as_bytes());
+        let (first_seq, first_hash) = match (&head, rotating) {
+            (Some(head), false) if head.first_seq > 0 => (head.first_seq, head.first_hash.clone()),
+            _ => self
+                .oldest_record()?
+                .map(|(hash, seq)| (seq, hash))
+                .unwrap_or((seq, line_hash.clone())),
+        };
         self.write_head(&Head {
             log_id,
             records: seq,
-            last_hash: sha256_hex(line.as_bytes()),
+            last_hash: line_hash,
+            first_seq,
+            first_hash,
         })?;
         #[cfg(unix)]
         if let Some(socket) = &self.syslog {
-            crate::syslog::send(socket, &line);
+            let copy = syslog_copy(&line);
+            if let Err(e) = crate::syslog::send_to(socket, &copy) {
+                let message = format!(
+                    "the syslog copy of audit record {seq} was not sent ({}: {e})",
+                    socket.display()
+                );
+                // What is about to run must be in both places; an outcome that
+                // did not reach syslog is still in the file.
+                if matches!(record, Record::Attempt(_)) {
+                    return Err(Error::Audit(format!("{message}. {NOTHING_RUN}")));
+                }
+                eprintln!("dev-postgres: {message}");
+            }
         }
         Ok(seq)
+    }
+
+    /// The hash and `seq` of the first record of the oldest file kept.
+    fn oldest_record(&self) -> Result<Option<(String, u64)>, Error> {
+        let oldest = (1..=KEEP_ROTATED)
+            .rev()
+            .map(|n| rotated(&self.path, n))
+            .chain(std::iter::once(self.path.clone()))
+            .find(|p| p.exists());
+        let Some(file) = oldest else {
+            return Ok(None);
+        };
+        let reader = BufReader::new(open_own(&file).map_err(|e| io(&file, "read it", e))?);
+        let first = reader
+            .split(b'\n')
+            .next()
+            .transpose()
+            .map_err(|e| io(&file, "read it", e))?;
+        Ok(first.map(|line| {
+            let seq = serde_json::from_slice::<Value>(&line)
+                .ok()
+                .and_then(|v| v.get("seq").and_then(Value::as_u64))
+                .unwrap_or(0);
+            (sha256_hex(&line), seq)
+        }))
     }
 
     fn rotate(&self) -> Result<(), Error> {
@@ -513,6 +618,14 @@ pub fn verify(path: &Path) -> Result<Verification, Error> {
                     problem("torn or corrupt record (not a JSON record with seq and prev)");
                 return Ok(result);
             };
+            if previous.is_none() {
+                if let Some(head) = &head {
+                    if seq != head.first_seq || sha256_hex(&line) != head.first_hash {
+                        result.problem = problem("the log does not start where its head says: records were cut from the front, or the oldest rotations deleted");
+                        return Ok(result);
+                    }
+                }
+            }
             match &previous {
                 Some((hash, _)) if prev != *hash => {
                     result.problem = problem("broken chain: prev does not match the record before (a record was removed or changed)");
@@ -596,6 +709,7 @@ mod tests {
             database: "app".into(),
             user: "agent".into(),
             host: "127.0.0.1".into(),
+            port: Some(5432),
             sql: format!("SELECT {n}"),
             verdict: Verdict::Allowed,
             rule: None,
@@ -720,9 +834,71 @@ mod tests {
         std::fs::copy(&forged_dir, &path).unwrap();
         let found = problem(&path).unwrap();
         assert!(
-            found.contains("identity") || found.contains("last record"),
+            found.contains("identity")
+                || found.contains("does not start")
+                || found.contains("last record"),
             "{found}"
         );
+    }
+
+    #[test]
+    fn cutting_records_from_the_front_is_caught_by_the_head() {
+        let path = temp("front");
+        let log = AuditLog::open(&path, 0).unwrap();
+        for n in 0..3 {
+            run(&log, n);
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let last_two: String = text.lines().skip(4).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, last_two).unwrap();
+        assert!(
+            problem(&path).unwrap().contains("does not start"),
+            "{:?}",
+            problem(&path)
+        );
+    }
+
+    #[test]
+    fn deleting_the_oldest_rotation_is_caught_by_the_head() {
+        let path = temp("rotations");
+        let log = AuditLog::open(&path, 900).unwrap();
+        for n in 0..10 {
+            run(&log, n);
+        }
+        assert_eq!(verify(&path).unwrap().problem, None);
+        let oldest = (1..=KEEP_ROTATED)
+            .rev()
+            .map(|n| rotated(&path, n))
+            .find(|p| p.exists())
+            .unwrap();
+        std::fs::remove_file(oldest).unwrap();
+        assert!(
+            problem(&path).unwrap().contains("does not start"),
+            "{:?}",
+            problem(&path)
+        );
+    }
+
+    #[test]
+    fn a_long_record_goes_to_syslog_short_but_pinned() {
+        let sql = format!("/* {} */ INSERT INTO t VALUES (1)", "x".repeat(300_000));
+        let line = json!({"seq": 3, "kind": "attempt", "sql": sql}).to_string();
+        let copy: Value = serde_json::from_str(&syslog_copy(&line)).unwrap();
+        assert!(copy.to_string().len() <= 4096);
+        assert_eq!(copy["sql_sha256"], sha256_hex(sql.as_bytes()));
+        assert_eq!(copy["sql_bytes"], sql.len());
+        assert_eq!(copy["line_sha256"], sha256_hex(line.as_bytes()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_attempt_that_cannot_reach_syslog_does_not_run() {
+        let path = temp("nosyslog");
+        let log = AuditLog::open(&path, 0)
+            .unwrap()
+            .with_syslog(Some(path.with_file_name("no-such-socket")));
+        let err = log.append(&Record::Attempt(&attempt(1))).unwrap_err();
+        assert!(err.to_string().contains("Nothing was run"), "{err}");
     }
 
     #[test]

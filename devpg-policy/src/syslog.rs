@@ -29,17 +29,6 @@ pub fn send_to(socket: &Path, record: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Sends `record` to the syslog socket, saying so on stderr when it cannot
-/// (the file log, already written, is the one that decides whether a run runs).
-pub fn send(socket: &Path, record: &str) {
-    if let Err(e) = send_to(socket, record) {
-        eprintln!(
-            "dev-postgres: the syslog copy of an audit record was not sent ({}: {e})",
-            socket.display()
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

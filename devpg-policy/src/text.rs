@@ -206,3 +206,39 @@ mod time_tests {
         );
     }
 }
+
+/// Is `c` a character that can move the cursor, hide text or reorder it on a
+/// terminal (C0/C1 controls, DEL, bidirectional overrides and isolates)?
+pub fn is_terminal_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every terminal control character made visible (`\u{1b}`), so
+/// what a human reads is what is there.
+pub fn visible(text: &str) -> String {
+    if !text.chars().any(is_terminal_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if is_terminal_control(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod visible_tests {
+    use super::visible;
+
+    #[test]
+    fn controls_and_bidi_overrides_are_made_visible() {
+        assert_eq!(visible("ro"), "ro");
+        assert_eq!(visible("z\u{1b}[2A\r"), "z\\u{1b}[2A\\u{d}");
+        assert_eq!(visible("a\u{202E}b"), "a\\u{202e}b");
+        assert_eq!(visible("line\nnext"), "line\\u{a}next");
+    }
+}

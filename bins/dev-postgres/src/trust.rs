@@ -5,6 +5,7 @@
 use devpg_policy::config::{self, paths, trust, Config, FILE_NAME};
 use devpg_policy::text::shell_quote;
 use devpg_policy::Error;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Trusts `path` (or the project's configuration, or with `user` the
@@ -36,21 +37,53 @@ pub fn trust(path: Option<&Path>, user: bool, cwd: &Path) -> Result<Vec<String>,
     // The same strict parse every binary applies: a file that would be
     // refused later is not trusted now.
     let config = Config::parse(&text, &file.display().to_string())?;
-    let mut lines = grants(&config, &file);
-    let hash = trust::trust(&file, &bytes)?;
-    lines.push(format!(
-        "trusted {} (sha256 {}): every dev-postgres binary uses it until it changes",
-        file.display(),
-        hash.get(..16).unwrap_or(&hash)
-    ));
-    Ok(lines)
+    let hash = trust::sha256_hex(&bytes);
+    let short = hash.get(..8).unwrap_or(&hash).to_string();
+    // A human approves: at a terminal, after reading the grants, by typing
+    // the file's short hash. The agent's shell has no terminal, and the hook
+    // refuses an agent-typed `dev-postgres trust`.
+    let mut stderr = std::io::stderr();
+    if !std::io::stdin().is_terminal() || !stderr.is_terminal() {
+        return Err(Error::usage(format!(
+            "dev-postgres trust asks a human: run it yourself in a terminal (not through the agent) to review {}",
+            shell_quote(&file.display().to_string())
+        )));
+    }
+    for line in grants(&config, &file) {
+        let _ = writeln!(stderr, "{line}");
+    }
+    let _ = write!(
+        stderr,
+        "To trust exactly this file, type {short} (anything else leaves it untrusted): "
+    );
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(Error::Stdin)?;
+    if answer.trim() != short {
+        return Err(Error::usage(format!(
+            "not trusted: {} stays refused by every dev-postgres binary",
+            file.display()
+        )));
+    }
+    trust::trust(&file, &bytes)?;
+    Ok(vec![format!(
+        "trusted {} (sha256 {short}…): every dev-postgres binary uses it until it changes",
+        file.display()
+    )])
 }
 
 /// What the file lets the agent do, one line per grant.
 fn grants(config: &Config, file: &Path) -> Vec<String> {
+    // Every value is shown escaped: a name holding terminal escapes must not
+    // redraw the lines a human is approving.
+    let shown = |text: &str| devpg_policy::text::visible(text);
     let mut lines = vec![format!("{} grants:", file.display())];
     let or_env = |value: &Option<String>, what: &str| match value {
-        Some(v) => v.clone(),
+        Some(v) if v.contains("${") => {
+            format!("{} (CHOSEN AT RUN TIME by the environment)", shown(v))
+        }
+        Some(v) => shown(v),
         None => format!("<{what} default>"),
     };
     for (name, c) in &config.connections {
@@ -60,7 +93,8 @@ fn grants(config: &Config, file: &Path) -> Vec<String> {
             ""
         };
         lines.push(format!(
-            "  connection {name}{default}: {} as {} on {}:{}/{} sslmode {}",
+            "  connection {}{default}: {} as {} on {}:{}/{} sslmode {}",
+            shown(name),
             c.mode,
             or_env(&c.user, "account"),
             or_env(&c.host, "localhost"),
@@ -69,7 +103,10 @@ fn grants(config: &Config, file: &Path) -> Vec<String> {
             or_env(&c.sslmode, "prefer"),
         ));
         if let Some(service) = &c.service {
-            lines.push(format!("    service {service}"));
+            lines.push(format!(
+                "    service {} (its entries come from a service file)",
+                shown(service)
+            ));
         }
         if c.from_environment {
             lines.push("    takes host, port, database, user and sslmode from PG* variables and service files when the file leaves them out".into());

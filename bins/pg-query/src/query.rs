@@ -125,16 +125,32 @@ impl Run {
         })
     }
 
-    /// The record written before anything is sent.
-    fn attempt(&self, redactor: &Redactor) -> Attempt {
+    /// The record written before anything is sent: where the run goes as
+    /// resolved (what the environment supplied included), else as written.
+    fn attempt(&self, redactor: &Redactor, params: Option<&ConnectParams>) -> Attempt {
         let own = |value: &Option<String>| value.clone().unwrap_or_default();
+        let (database, user, host, port) = match params {
+            Some(p) => (
+                p.database.clone(),
+                p.user.clone(),
+                p.host.clone(),
+                Some(p.port),
+            ),
+            None => (
+                own(&self.connection.database),
+                own(&self.connection.user),
+                own(&self.connection.host),
+                None,
+            ),
+        };
         Attempt {
             tool: PROGRAM,
             connection: self.connection.name.clone(),
             mode: self.mode,
-            database: own(&self.connection.database),
-            user: own(&self.connection.user),
-            host: own(&self.connection.host),
+            database: redactor.redact(&database),
+            user: redactor.redact(&user),
+            host: redactor.redact(&host),
+            port,
             sql: redactor.redact(&self.sql),
             verdict: self.analysis.verdict(),
             rule: self.judgement.rule.map(Rule::id),
@@ -179,7 +195,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
     // Written ahead: nothing is sent that is not already in the log.
     let log = AuditLog::open(&log_path, config.security.log_max_bytes)?
         .with_syslog(config.security.audit_syslog.clone());
-    let attempt = run.attempt(&redactor);
+    let mut warnings = Vec::new();
+    let resolved = config::resolve(&run.connection, &env, home.as_deref(), &mut warnings);
+    let attempt = run.attempt(&redactor, resolved.as_ref().ok());
     let seq = log.append(&Record::Attempt(&attempt))?;
 
     if run.judgement.exit != ExitCode::Ok {
@@ -193,8 +211,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
         return Ok(run.judgement.exit);
     }
 
-    let mut warnings = Vec::new();
-    let params = match config::resolve(&run.connection, &env, home.as_deref(), &mut warnings) {
+    let params = match resolved {
         Ok(params) => ConnectParams {
             mode: run.mode,
             application_name: tagged_application_name(&params.application_name, seq),
@@ -253,19 +270,34 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
     }
 }
 
-/// The session's `application_name` carries the audit record's number, so
-/// the server's own logs (`%a`, pgAudit) point back to the record.
+/// The session's `application_name` carries the audit record's number, first
+/// and alone (`#7 dev-postgres`: a configured or PGAPPNAME name cannot hold a
+/// `#` that points at another record), so the server's own logs (`%a`,
+/// pgAudit) point back to the record.
 fn tagged_application_name(configured: &str, seq: u64) -> String {
-    let tag = format!(" #{seq}");
+    let tag = format!("#{seq} ");
     let room = 63usize.saturating_sub(tag.len());
-    let mut name: String = configured
+    let name: String = configured
         .chars()
-        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .filter(|c| (c.is_ascii_graphic() || *c == ' ') && *c != '#')
+        .take(room)
         .collect();
-    while name.len() > room {
-        name.pop();
+    format!("{tag}{name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tagged_application_name;
+
+    #[test]
+    fn the_record_number_comes_first_and_alone() {
+        assert_eq!(
+            tagged_application_name("dev-postgres", 7),
+            "#7 dev-postgres"
+        );
+        assert_eq!(tagged_application_name("fake #1", 51), "#51 fake 1");
+        assert!(tagged_application_name(&"x".repeat(100), 12345).len() <= 63);
     }
-    format!("{name}{tag}")
 }
 
 /// What one execution came to.
@@ -429,6 +461,13 @@ fn describe_error(
 fn verify_log(path: &Path) -> Result<ExitCode, Outcome> {
     let report = audit::verify(path)?;
     match report.problem {
+        None if report.records == 0 => {
+            println!(
+                "ok: no records ({}): the log was never written — or the log and its head were both deleted, which only a syslog copy (security.audit_syslog) would show",
+                path.display()
+            );
+            Ok(ExitCode::Ok)
+        }
         None => {
             println!(
                 "ok: {} records in {} file(s), chain intact and matching its head ({})",

@@ -137,12 +137,12 @@ fn verify_log_reports_a_broken_chain() {
         .stdout_has("ok: 4 records");
     let path = dir.0.join(".dev-postgres-query.log");
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replace("DELETE FROM a", "SELECT 1")).unwrap();
+    std::fs::write(&path, text.replace("DELETE FROM b", "SELECT 1")).unwrap();
     dir.query()
         .arg("--verify-log")
         .run()
         .status(4)
-        .stdout_has(":2: broken chain");
+        .stdout_has(":4: broken chain");
 }
 
 #[test]
@@ -331,4 +331,28 @@ fn transaction_control_is_refused_as_pg_validate_dash_c_says() {
         .status(1)
         .stderr_has("[transaction-control]")
         .stderr_has("pg-query runs every call in one transaction");
+}
+
+#[test]
+fn a_configuration_that_is_a_symbolic_link_or_another_projects_file_is_refused() {
+    let other = Dir::with_config("other-project", CONFIG.replace("\"ro\"", "\"rw\"").as_str());
+    let dir = Dir::with_config("linked", "");
+    std::os::unix::fs::symlink(
+        other.0.join(".dev-postgres.json"),
+        dir.0.join(".dev-postgres.json"),
+    )
+    .unwrap();
+    dir.query()
+        .args(["-c", "rw", "SELECT 1"])
+        .run()
+        .status(3)
+        .stderr_has("symbolic link");
+    std::fs::remove_file(dir.0.join(".dev-postgres.json")).unwrap();
+    dir.query()
+        .arg("--config")
+        .arg(other.0.join(".dev-postgres.json"))
+        .args(["-c", "rw", "SELECT 1"])
+        .run()
+        .status(3)
+        .stderr_has("inside this project");
 }

@@ -120,6 +120,17 @@ pub fn resolve(
     // environment and service files (which the agent can change) may choose
     // them only when the file says so.
     let trusted = |value: &Option<String>, key: &str, service_key: &str, var: &str| {
+        // A `${VAR}` here is the environment choosing, as much as a PG* variable.
+        if let Some(raw) = value.as_deref().filter(|v| v.contains("${")) {
+            if !connection.from_environment {
+                return Err(Error::Config {
+                    place: place(key),
+                    message: format!(
+                        "\"{raw}\" lets the environment choose this connection's {key} at run time: refused. Write the {key} itself, or add \"from_environment\": true to the connection (then run dev-postgres trust)"
+                    ),
+                });
+            }
+        }
         if let Some(own) = own(value, key)? {
             return Ok(Some(own));
         }
@@ -201,13 +212,21 @@ pub fn resolve(
         user,
         password: password.map(Secret::new),
         sslmode,
-        sslrootcert: path(pick(
+        // Which certificates are trusted and presented is part of where the
+        // connection goes: the same rule as host and sslmode.
+        sslrootcert: path(trusted(
             &connection.sslrootcert,
+            "sslrootcert",
             "sslrootcert",
             "PGSSLROOTCERT",
         )?),
-        sslcert: path(pick(&connection.sslcert, "sslcert", "PGSSLCERT")?),
-        sslkey: path(pick(&connection.sslkey, "sslkey", "PGSSLKEY")?),
+        sslcert: path(trusted(
+            &connection.sslcert,
+            "sslcert",
+            "sslcert",
+            "PGSSLCERT",
+        )?),
+        sslkey: path(trusted(&connection.sslkey, "sslkey", "sslkey", "PGSSLKEY")?),
         connect_timeout,
         application_name: pick(
             &connection.application_name,

@@ -190,13 +190,28 @@ impl Config {
     }
 
     fn load_with(explicit: Option<&Path>, cwd: &Path, trust: Trust) -> Result<Config, Error> {
-        let user_file = user_config_path().filter(|p| p.is_file());
+        let user_file = user_config_path().filter(|p| p.symlink_metadata().is_ok());
         let project = match explicit {
             Some(path) => {
                 if !path.is_file() {
                     return Err(Error::Config {
                         place: path.display().to_string(),
                         message: "no such file (check --config)".into(),
+                    });
+                }
+                // A human trusted a file for its project: another project's
+                // trusted file is not this project's configuration.
+                let inside = match (path.canonicalize(), project_dir(cwd).canonicalize()) {
+                    (Ok(file), Ok(project)) => file.starts_with(project),
+                    _ => false,
+                };
+                if !inside && trust == Trust::Required {
+                    return Err(Error::Config {
+                        place: path.display().to_string(),
+                        message: format!(
+                            "--config must name a file inside this project ({}); run from the other project's folder to use its configuration",
+                            project_dir(cwd).display()
+                        ),
                     });
                 }
                 Some(path.to_path_buf())
@@ -242,10 +257,23 @@ impl Config {
     }
 
     fn merge_file(&mut self, path: &Path, trust: Trust) -> Result<(), Error> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        // One read, of the file itself (never through a symbolic link to some
+        // other trusted file): the bytes hashed are the bytes parsed.
+        let bytes = crate::fs::open_own(path)
+            .and_then(|mut file| {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut bytes).map(|_| bytes)
+            })
+            .map_err(|source| match source.raw_os_error() {
+                Some(code) if code == libc::ELOOP => Error::Config {
+                    place: path.display().to_string(),
+                    message: "is a symbolic link: refused (a configuration is trusted as the file it is, where it is)".into(),
+                },
+                _ => Error::Read {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            })?;
         if crate::fs::writable_by_others(path) {
             return Err(Error::Config {
                 place: path.display().to_string(),
@@ -290,6 +318,12 @@ impl Config {
                 )
             })?;
             for (name, value) in connections {
+                if !is_connection_name(name) {
+                    return Err(err(
+                        &format!("connections.{}", crate::text::visible(name)),
+                        "a connection name is letters, digits, '_', '-' and '.' only (it is shown to humans and typed in commands)".into(),
+                    ));
+                }
                 let place = format!("connections.{name}");
                 let connection = parse_connection(name, value, &place, origin)?;
                 self.connections.insert(name.clone(), connection);
@@ -425,13 +459,14 @@ impl Config {
         }
     }
 
-    /// Where the audit log goes: beside the config file unless `log_file` says otherwise.
+    /// Where the audit log goes: beside the project file; with only the
+    /// user-level file, in the account's data folder (never wherever the
+    /// agent happens to run from).
     pub fn log_path(&self, cwd: &Path) -> PathBuf {
-        let base = self
-            .path
-            .as_ref()
-            .and_then(|p| p.parent())
-            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+        let base = match self.path.as_ref().and_then(|p| p.parent()) {
+            Some(dir) => dir.to_path_buf(),
+            None => paths::data_dir().unwrap_or_else(|| cwd.to_path_buf()),
+        };
         match &self.security.log_file {
             Some(file) => base.join(file),
             None => base.join(DEFAULT_LOG_NAME),
@@ -597,6 +632,15 @@ fn find_upwards(start: &Path) -> Option<PathBuf> {
         .ancestors()
         .map(|dir| dir.join(FILE_NAME))
         .find(|candidate| candidate.is_file())
+}
+
+/// A connection name a human can read and type: letters, digits, `_`, `-`, `.`.
+pub fn is_connection_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// The project folder: where the nearest `.dev-postgres.json` is, else `cwd`.

@@ -29,9 +29,12 @@ impl std::fmt::Debug for Redactor {
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
+        // Each secret also as the output formats escape it (JSON, CSV,
+        // markdown, psql's escapes of control characters).
         let mut secrets: Vec<String> = secrets
             .into_iter()
             .filter(|s| s.len() >= MIN_SECRET_LEN)
+            .flat_map(|secret| escaped_forms(&secret))
             .collect();
         secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         secrets.dedup();
@@ -57,7 +60,19 @@ impl Redactor {
         }
         secrets.extend(env("PGPASSWORD"));
         secrets.extend(libpq::every_stored_password(env, home));
+        // The account's own files too, whatever PGPASSFILE or PGSERVICEFILE
+        // say now: the agent can unset or redirect those.
+        let account_home = super::paths::account_home();
+        secrets.extend(libpq::every_stored_password(
+            &|_| None,
+            account_home.as_deref(),
+        ));
         Redactor::new(secrets)
+    }
+
+    /// Both sets of secrets.
+    pub fn merged(self, other: Redactor) -> Redactor {
+        Redactor::new(self.secrets.into_iter().chain(other.secrets))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -84,6 +99,22 @@ impl Redactor {
             secrets: self.secrets.iter().map(|s| s.as_bytes().to_vec()).collect(),
         }
     }
+}
+
+/// `secret` as it is, and as each output format would print it.
+fn escaped_forms(secret: &str) -> Vec<String> {
+    let json = serde_json::Value::String(secret.to_string()).to_string();
+    let json = json
+        .get(1..json.len().saturating_sub(1))
+        .unwrap_or_default()
+        .to_string();
+    let csv = secret.replace('"', "\"\"");
+    let markdown = secret.replace('\\', "\\\\").replace('|', "\\|");
+    let visible = crate::text::visible(secret);
+    let mut forms = vec![secret.to_string(), json, csv, markdown, visible];
+    forms.sort();
+    forms.dedup();
+    forms
 }
 
 /// See [`Redactor::writer`]. Bytes that could begin a secret are held back
@@ -179,6 +210,19 @@ mod tests {
             w.finish().unwrap();
         }
         assert_eq!(String::from_utf8(out).unwrap(), "x *** y *** z s3c");
+    }
+
+    #[test]
+    fn a_secret_is_masked_as_each_format_escapes_it() {
+        let r = Redactor::new(["pa\"ss\\w|rd".to_string()]);
+        for printed in [
+            "pa\"ss\\w|rd",     // aligned
+            r#"pa\"ss\\w|rd"#,  // JSON
+            "pa\"\"ss\\w|rd",   // CSV
+            "pa\"ss\\\\w\\|rd", // markdown
+        ] {
+            assert_eq!(r.redact(printed), "***", "{printed}");
+        }
     }
 
     #[test]

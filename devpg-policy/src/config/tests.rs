@@ -443,6 +443,41 @@ fn the_variables_a_value_refers_to_are_listed() {
 }
 
 #[test]
+fn connection_names_cannot_hide_terminal_escapes_or_lines() {
+    for name in [r"z\u001b[2A", "a b", r"x\ny", "", "naïve"] {
+        let text = format!(r#"{{"connections": {{"{name}": {{"database": "d"}}}}}}"#);
+        assert!(parse(&text).is_err(), "{name:?}");
+    }
+    for name in ["dev", "sandbox-ro", "prod.replica_2"] {
+        let text = format!(r#"{{"connections": {{"{name}": {{"database": "d"}}}}}}"#);
+        assert!(parse(&text).is_ok(), "{name}");
+    }
+}
+
+#[test]
+fn a_variable_in_where_the_connection_goes_is_the_environment_choosing() {
+    let env = env_of(&[
+        ("RT_HOST", "relay.example"),
+        ("RT_PORT", "6543"),
+        ("PW", "x"),
+    ]);
+    for (key, value) in [("host", "${RT_HOST}"), ("port", "${RT_PORT}")] {
+        let text = format!(
+            r#"{{"host": "db", "port": 5432, "database": "d", "user": "u", "{key}": "{value}"}}"#
+        );
+        let mut map: serde_json::Value = serde_json::from_str(&text).unwrap();
+        map[key] = serde_json::json!(value);
+        let err = resolve(&connection(&map.to_string()), &env, None, &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("from_environment"), "{key}: {err}");
+        map["from_environment"] = serde_json::json!(true);
+        assert!(resolve(&connection(&map.to_string()), &env, None, &mut Vec::new()).is_ok());
+    }
+    // A password from a variable is what variables are for.
+    let ok = connection(r#"{"host": "db", "database": "d", "user": "u", "password": "${PW}"}"#);
+    assert!(resolve(&ok, &env, None, &mut Vec::new()).is_ok());
+}
+
+#[test]
 fn allow_functions_lists_volatile_functions_a_connection_may_call() {
     let config =
         parse(r#"{"connections": {"x": {"allow_functions": ["audit.stamp", "my_uuid"]}}}"#)
