@@ -17,6 +17,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v bwrap >/dev/null || missing+=(bubblewrap)
 command -v socat >/dev/null || missing+=(socat)
 command -v prlimit >/dev/null || missing+=(util-linux)
+# SQLsmith: random valid SQL from the live catalog for the read-only differential.
+command -v sqlsmith >/dev/null || missing+=(sqlsmith)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing ${missing[*]}" >&2
     as_root apt-get update -qq
@@ -40,6 +42,8 @@ eval "$(scripts/pg-cluster.sh start "$cluster")"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# Generated files match their generators.
+cargo run --quiet -p xtask -- gen --check
 # The hook builds alone, and links neither the database side nor clap.
 cargo build --quiet -p pg-hook
 if cargo tree -p pg-hook -e normal --prefix none | grep -E '^(clap|rustls|postgres-protocol|chrono|devpg-db|devpg-cli) '; then

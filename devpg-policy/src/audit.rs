@@ -305,8 +305,25 @@ impl AuditLog {
         name.push(".lock");
         let file =
             open_private(Path::new(&name)).map_err(|e| io(&self.path, "open its lock file", e))?;
-        file.lock().map_err(|e| io(&self.path, "lock it", e))?;
-        Ok(file)
+        // Another process may hold it for a moment; one holding it for good
+        // must not hang every run.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(io(
+                        &self.path,
+                        "lock it",
+                        std::io::Error::other("another process has held its lock for 10 s"),
+                    ))
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(&self.path, "lock it", e)),
+            }
+        }
     }
 
     fn open_append(&self) -> Result<File, Error> {
@@ -569,6 +586,8 @@ pub struct Verification {
     pub files: Vec<PathBuf>,
     /// The first problem: file, 1-based line (0: the log as a whole), what.
     pub problem: Option<(PathBuf, u64, String)>,
+    /// Attempts with no outcome record: runs killed (or still running).
+    pub unfinished: Vec<u64>,
 }
 
 /// Checks the chain from the oldest rotated file to the live one, and the
@@ -594,6 +613,7 @@ pub fn verify(path: &Path) -> Result<Verification, Error> {
         records: 0,
         files: files.clone(),
         problem: None,
+        unfinished: Vec::new(),
     };
     let whole = |what: String| Some((path.to_path_buf(), 0, what));
     if files.is_empty() {
@@ -649,6 +669,14 @@ pub fn verify(path: &Path) -> Result<Verification, Error> {
                         result.problem = problem("a different log: its identity is not the one its head remembers (replaced or forged)");
                         return Ok(result);
                     }
+                }
+                _ => {}
+            }
+            match field("kind").as_ref().and_then(Value::as_str) {
+                Some("attempt") => result.unfinished.push(seq),
+                Some("outcome") => {
+                    let attempt = field("attempt").and_then(|v| v.as_u64());
+                    result.unfinished.retain(|s| Some(*s) != attempt);
                 }
                 _ => {}
             }

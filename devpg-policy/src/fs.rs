@@ -13,7 +13,11 @@ fn options() -> OpenOptions {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        // O_NONBLOCK: a FIFO planted where a file should be must not hang
+        // the open; regular files ignore the flag.
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
     options
 }
@@ -114,6 +118,22 @@ mod tests {
             std::fs::read_to_string(&target).unwrap(),
             "# start-up file\n"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_reader() {
+        let dir = std::env::temp_dir().join(format!("dp-fs-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("audit.log");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        assert!(open_private_append(&fifo).is_err());
+        assert!(open_own(&fifo).is_err());
     }
 
     #[cfg(unix)]

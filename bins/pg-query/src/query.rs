@@ -475,6 +475,14 @@ fn verify_log(path: &Path) -> Result<ExitCode, Outcome> {
                 report.files.len(),
                 path.display()
             );
+            if !report.unfinished.is_empty() {
+                let seqs: Vec<String> = report.unfinished.iter().map(u64::to_string).collect();
+                println!(
+                    "note: {} attempt(s) with no outcome (killed, or still running): record {}",
+                    seqs.len(),
+                    seqs.join(", ")
+                );
+            }
             Ok(ExitCode::Ok)
         }
         Some((file, line, what)) => {

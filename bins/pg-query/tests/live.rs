@@ -608,7 +608,8 @@ fn a_killed_run_leaves_its_attempt_recorded_and_the_chain_intact() {
         .arg("--verify-log")
         .run()
         .status(0)
-        .stdout_has("ok: 11 records");
+        .stdout_has("ok: 11 records")
+        .stdout_has("1 attempt(s) with no outcome (killed, or still running): record 11");
     project
         .cmd(PG_QUERY)
         .args(["-c", "ro", "SELECT 6"])
