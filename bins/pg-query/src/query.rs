@@ -285,21 +285,6 @@ fn tagged_application_name(configured: &str, seq: u64) -> String {
     format!("{tag}{name}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::tagged_application_name;
-
-    #[test]
-    fn the_record_number_comes_first_and_alone() {
-        assert_eq!(
-            tagged_application_name("dev-postgres", 7),
-            "#7 dev-postgres"
-        );
-        assert_eq!(tagged_application_name("fake #1", 51), "#51 fake 1");
-        assert!(tagged_application_name(&"x".repeat(100), 12345).len() <= 63);
-    }
-}
-
 /// What one execution came to.
 struct Executed {
     outcome: RunOutcome,
@@ -493,5 +478,20 @@ fn verify_log(path: &Path) -> Result<ExitCode, Outcome> {
             }
             Ok(ExitCode::Execution)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tagged_application_name;
+
+    #[test]
+    fn the_record_number_comes_first_and_alone() {
+        assert_eq!(
+            tagged_application_name("dev-postgres", 7),
+            "#7 dev-postgres"
+        );
+        assert_eq!(tagged_application_name("fake #1", 51), "#51 fake 1");
+        assert!(tagged_application_name(&"x".repeat(100), 12345).len() <= 63);
     }
 }
