@@ -59,3 +59,65 @@ fn stricter_modes_are_never_more_permissive() {
         );
     }
 }
+
+/// Every VOLATILE function PostgreSQL 15 and Debian's contrib extensions ship
+/// (tests/corpus/volatile/pg15-contrib.txt, generated from a live cluster) is
+/// either a side effect with its family or on the effect-free allow-list: a
+/// new PostgreSQL or extension version that brings another fails here.
+#[test]
+fn every_volatile_function_postgresql_ships_is_classified() {
+    use devpg_policy::sql::{effect_free_volatile, side_effect};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/corpus/volatile/pg15-contrib.txt");
+    let list = std::fs::read_to_string(&path).expect("the volatile function list");
+    let names: Vec<&str> = list
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.len() > 300, "only {} names", names.len());
+    let unclassified: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| side_effect(name, None).is_none() && !effect_free_volatile(name))
+        .collect();
+    assert!(
+        unclassified.is_empty(),
+        "volatile functions on neither list (add each to side_effect_functions.txt with its family, or to effect_free_volatile_functions.txt): {unclassified:?}"
+    );
+}
+
+/// The function-by-function review of PostgreSQL 15's documentation and
+/// source (tests/corpus/volatile/classified.txt for the VOLATILE ones,
+/// non-volatile.txt for STABLE or IMMUTABLE ones whose verdict does not follow
+/// from their volatility): whatever it judged a side effect is one here, and
+/// the reads it names under a side-effect pattern are not blocked.
+#[test]
+fn the_tables_are_at_least_as_strict_as_the_function_review() {
+    use devpg_policy::sql::{effect_free_volatile, side_effect};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/volatile");
+    let mut failures = Vec::new();
+    for file in ["classified.txt", "non-volatile.txt"] {
+        let text = std::fs::read_to_string(dir.join(file)).expect("the review");
+        for line in text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let (name, family) = (words[0], words[1]);
+            let nargs = words.get(2).and_then(|n| n.parse().ok());
+            let blocked = side_effect(name, nargs).is_some();
+            if family == "no-effect" {
+                if blocked && file == "non-volatile.txt" {
+                    failures.push(format!("{file}: {name} only reads but is blocked"));
+                }
+                if !blocked && file == "classified.txt" && !effect_free_volatile(name) {
+                    failures.push(format!("{file}: {name} is on neither list"));
+                }
+            } else if !blocked {
+                failures.push(format!("{file}: {name} ({family}) is not a side effect"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

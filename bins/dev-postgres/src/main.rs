@@ -1,11 +1,15 @@
 //! dev-postgres: install into Claude Code, check the setup, run a sandbox.
 
+mod agents;
 mod doctor;
 mod install;
 mod sandbox;
+mod trust;
+mod wall;
 
 use clap::{Parser, Subcommand};
 use devpg_cli::{parse_args, Outcome};
+use devpg_policy::config::paths;
 use devpg_policy::{Error, ExitCode};
 use std::path::PathBuf;
 
@@ -30,6 +34,30 @@ enum Commands {
         /// Where the built binaries are (default: beside this program).
         #[arg(long, value_name = "DIR")]
         from: Option<PathBuf>,
+        /// Where to put the binaries: outside every project (default: the
+        /// account's data folder, ~/.local/share/dev-postgres/bin).
+        #[arg(long, value_name = "DIR")]
+        bin_dir: Option<PathBuf>,
+        /// Also wall the agent's shell off from the database with Claude
+        /// Code's sandbox, in the user settings (or --managed).
+        #[arg(long)]
+        wall: bool,
+        /// Put the wall in the managed settings file (as root).
+        #[arg(long, requires = "wall")]
+        managed: bool,
+        /// Install for another coding agent instead of Claude Code: codex,
+        /// gemini, copilot or cursor (its hook registration and instructions file).
+        #[arg(long, value_name = "NAME", conflicts_with = "wall")]
+        agent: Option<String>,
+    },
+    /// Show what a configuration grants and record a human's approval of it
+    /// (every binary refuses a configuration that is not trusted or has changed).
+    Trust {
+        /// The file (default: the project's .dev-postgres.json, found upwards).
+        path: Option<PathBuf>,
+        /// Trust the user-level configuration instead.
+        #[arg(long, conflicts_with = "path")]
+        user: bool,
     },
     /// Reverse exactly what install did.
     Uninstall {
@@ -37,6 +65,12 @@ enum Commands {
         user: bool,
         #[arg(long, value_name = "DIR")]
         project: Option<PathBuf>,
+        /// Take the wall out of the managed settings file instead of the user settings.
+        #[arg(long)]
+        managed: bool,
+        /// Uninstall what `install --agent NAME` did for that agent.
+        #[arg(long, value_name = "NAME", conflicts_with = "managed")]
+        agent: Option<String>,
     },
     /// Check the configuration, connections, roles, hook and audit log.
     Doctor {
@@ -59,6 +93,46 @@ enum Commands {
     },
 }
 
+/// The settings tier the wall goes into: never the project's, where a file
+/// the agent writes would undo it.
+fn wall_settings(managed: bool, home: Option<&std::path::Path>) -> Result<PathBuf, Error> {
+    if managed {
+        return Ok(wall::managed_settings());
+    }
+    home.map(|h| h.join(".claude/settings.json"))
+        .ok_or_else(|| Error::usage("no home folder for the user settings"))
+}
+
+/// The agent `--agent` names; None for Claude Code (the default install).
+fn other_agent(name: Option<&str>) -> Result<Option<devpg_policy::hook::agents::Agent>, Error> {
+    use devpg_policy::hook::agents::Agent;
+    match name {
+        None => Ok(None),
+        Some(name) => match Agent::from_name(name) {
+            Some(Agent::Claude) => Ok(None),
+            Some(agent) => Ok(Some(agent)),
+            None => Err(Error::usage(format!(
+                "unknown agent '{name}': claude, codex, gemini, copilot or cursor"
+            ))),
+        },
+    }
+}
+
+fn agent_target(
+    agent: devpg_policy::hook::agents::Agent,
+    target: &install::Target,
+) -> agents::AgentTarget {
+    agents::AgentTarget {
+        agent,
+        user: target.project.is_none(),
+        root: target
+            .project
+            .clone()
+            .unwrap_or_else(|| target.home.clone()),
+        bin_dir: target.bin_dir.clone(),
+    }
+}
+
 fn main() -> std::process::ExitCode {
     devpg_cli::run_main("dev-postgres", ExitCode::Execution, run)
 }
@@ -67,17 +141,35 @@ fn run() -> Result<ExitCode, Outcome> {
     let args: Args = parse_args(std::env::args_os())?;
     let cwd =
         std::env::current_dir().map_err(|e| Error::usage(format!("no working directory: {e}")))?;
+    // Claude Code reads ~/.claude from $HOME; the guard's own files (trust
+    // store, audit heads, binaries) follow the OS account instead.
     let home = dirs::home_dir();
-    let target = |user: bool, project: Option<PathBuf>| -> Result<install::Target, Error> {
+    let target = |user: bool,
+                  project: Option<PathBuf>,
+                  bin_dir: Option<PathBuf>|
+     -> Result<install::Target, Error> {
+        let home = home
+            .clone()
+            .ok_or_else(|| Error::usage("cannot find this account's home folder"))?;
+        let bin_dir = match bin_dir.or_else(paths::default_bin_dir) {
+            Some(dir) if dir.is_absolute() => dir,
+            Some(dir) => cwd.join(dir),
+            None => {
+                return Err(Error::usage(
+                    "no folder for the binaries: pass --bin-dir DIR",
+                ))
+            }
+        };
         if user {
-            let home = home
-                .clone()
-                .ok_or_else(|| Error::usage("no home folder for --user"))?;
-            Ok(install::Target::user(&home))
+            Ok(install::Target::user(&home, &bin_dir))
         } else {
-            Ok(install::Target::project(
-                &project.unwrap_or_else(|| cwd.clone()),
-            ))
+            let project = project.unwrap_or_else(|| cwd.clone());
+            let project = if project.is_absolute() {
+                project
+            } else {
+                cwd.join(project)
+            };
+            Ok(install::Target::project(&project, &bin_dir, &home))
         }
     };
     let report = |lines: Vec<String>| {
@@ -90,6 +182,10 @@ fn run() -> Result<ExitCode, Outcome> {
             user,
             project,
             from,
+            bin_dir,
+            wall,
+            managed,
+            agent,
         } => {
             let from = match from {
                 Some(from) => from,
@@ -98,15 +194,61 @@ fn run() -> Result<ExitCode, Outcome> {
                     .and_then(|exe| exe.parent().map(PathBuf::from))
                     .ok_or_else(|| Error::usage("cannot find the binaries: pass --from DIR"))?,
             };
-            let done = install::install(&target(user, project)?, &from)?;
+            let target = target(user, project, bin_dir)?;
+            if let Some(agent) = other_agent(agent.as_deref())? {
+                let done = agents::install(&agent_target(agent, &target), &from)?;
+                if done.is_empty() {
+                    println!("already installed: nothing changed");
+                }
+                report(done);
+                return Ok(ExitCode::Ok);
+            }
+            if wall {
+                // Refuse before changing anything when the sandbox cannot run.
+                wall::sandbox_available()?;
+            }
+            let mut done = install::install(&target, &from)?;
+            if wall {
+                let project_dir = target.project.clone().unwrap_or_else(|| cwd.clone());
+                let config = devpg_policy::config::Config::load(None, &project_dir)?;
+                let settings = wall_settings(managed, home.as_deref())?;
+                done.extend(wall::install(
+                    &wall::WallTarget {
+                        settings,
+                        project: project_dir,
+                        bin_dir: target.bin_dir.clone(),
+                    },
+                    &config,
+                )?);
+            }
             if done.is_empty() {
                 println!("already installed: nothing changed");
             }
             report(done);
             Ok(ExitCode::Ok)
         }
-        Commands::Uninstall { user, project } => {
-            report(install::uninstall(&target(user, project)?)?);
+        Commands::Uninstall {
+            user,
+            project,
+            managed,
+            agent,
+        } => {
+            if let Some(agent) = other_agent(agent.as_deref())? {
+                let target = target(user, project, None)?;
+                let claude_manifest = target.claude_dir.join("dev-postgres-install.json");
+                report(agents::uninstall(
+                    &agent_target(agent, &target),
+                    &claude_manifest,
+                )?);
+                return Ok(ExitCode::Ok);
+            }
+            let mut done = wall::uninstall(&wall_settings(managed, home.as_deref())?)?;
+            done.extend(install::uninstall(&target(user, project, None)?)?);
+            report(done);
+            Ok(ExitCode::Ok)
+        }
+        Commands::Trust { path, user } => {
+            report(trust::trust(path.as_deref(), user, &cwd)?);
             Ok(ExitCode::Ok)
         }
         Commands::Doctor { json, config } => {
@@ -140,7 +282,8 @@ fn run() -> Result<ExitCode, Outcome> {
                     }
                 );
             }
-            Ok(if ok { ExitCode::Ok } else { ExitCode::Blocked })
+            // A failed check is a setup to fix: the configuration exit code.
+            Ok(if ok { ExitCode::Ok } else { ExitCode::Usage })
         }
         Commands::Sandbox {
             action,

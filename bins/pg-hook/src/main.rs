@@ -1,15 +1,31 @@
-//! pg-hook: the Claude Code PreToolUse hook. Reads one hook call on stdin.
-//! Exit 0 with nothing on stdout: allow (the normal permission flow runs).
-//! Exit 0 with a JSON `ask`: the human decides. Exit 2: blocked, the reason
-//! on stderr. A panic is caught and blocks: it must never become exit 101.
+//! pg-hook: the pre-tool hook of Claude Code (the default) and, with
+//! `--agent codex|gemini|copilot|cursor`, of the other coding agents. Reads
+//! one hook call on stdin and answers in the agent's own shape (see
+//! devpg_policy::hook::agents). For Claude Code: exit 0 with nothing on
+//! stdout allows (the normal permission flow runs), exit 0 with a JSON `ask`
+//! lets the human decide, exit 2 blocks with the reason on stderr. A panic
+//! is caught and blocks: it must never become exit 101.
 
-use devpg_policy::hook::{decide, Decision, HookRule, Problem, MAX_INPUT_BYTES};
+use devpg_policy::exit::HookExit;
+use devpg_policy::hook::agents::{self, Answer};
+use devpg_policy::hook::MAX_INPUT_BYTES;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
-    let decision = std::panic::catch_unwind(|| {
+    // No argument parser: the hook starts on every tool call.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let agent = match agents::agent_from_args(&args) {
+        Ok(agent) => agent,
+        Err(why) => {
+            // Exit 2 blocks for the agents that read exit codes; the others'
+            // registered commands turn any failure into their denial.
+            let _ = writeln!(std::io::stderr(), "pg-hook: {why}");
+            return HookExit::Block.into();
+        }
+    };
+    let answer = std::panic::catch_unwind(|| {
         let mut input = Vec::with_capacity(4096);
         // One byte past the cap tells "too large" from "exactly the cap".
         let read = std::io::stdin()
@@ -17,31 +33,43 @@ fn main() -> ExitCode {
             .take(MAX_INPUT_BYTES as u64 + 1)
             .read_to_end(&mut input);
         match read {
-            Ok(_) => decide(&input),
-            Err(e) => Decision::Block(Problem {
-                rule: HookRule::MalformedInput,
-                detail: format!("cannot read the input: {e}"),
-            }),
+            Ok(_) => agents::answer(agent, &input),
+            Err(e) => agents::failure(agent, &format!("cannot read the input: {e}")),
         }
     })
     .unwrap_or_else(|_| {
-        Decision::Block(Problem {
-            rule: HookRule::MalformedInput,
-            detail: "pg-hook failed internally (a bug); blocked to be safe".into(),
-        })
+        agents::failure(
+            agent,
+            "pg-hook failed internally (a bug); blocked to be safe",
+        )
     });
-    match decision {
-        Decision::Allow => ExitCode::SUCCESS,
-        Decision::Block(problem) => {
-            let _ = writeln!(std::io::stderr(), "{}", Decision::block_message(&problem));
-            ExitCode::from(2)
+    emit(&answer)
+}
+
+fn emit(answer: &Answer) -> ExitCode {
+    if !answer.stderr.is_empty() {
+        let _ = writeln!(std::io::stderr(), "{}", answer.stderr);
+    }
+    if !answer.stdout.is_empty() {
+        let mut stdout = std::io::stdout();
+        if writeln!(stdout, "{}", answer.stdout).is_err() || stdout.flush().is_err() {
+            // An answer that did not arrive is no answer: fail by exit code.
+            return HookExit::Block.into();
         }
-        Decision::Ask(reason) => {
-            let mut stdout = std::io::stdout();
-            if writeln!(stdout, "{}", Decision::ask_json(&reason)).is_err() {
-                return ExitCode::from(2);
-            }
-            ExitCode::SUCCESS
+    }
+    answer.code.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use devpg_policy::hook::agents::Agent;
+
+    #[test]
+    fn every_agent_has_a_name_the_command_line_accepts() {
+        for agent in Agent::ALL {
+            let args = vec!["--agent".to_string(), agent.name().to_string()];
+            assert_eq!(agents::agent_from_args(&args), Ok(*agent));
         }
     }
 }

@@ -282,6 +282,7 @@ fn edit_tools_may_not_change_the_guard_s_files() {
         json!({"security": {"log_file": "logs/audit.jsonl"}}).to_string(),
     )
     .unwrap();
+    devpg_testing::trust(&dir.join(".dev-postgres.json"));
     hook(call(
         "Write",
         json!({"file_path": "logs/audit.jsonl", "content": ""}),
@@ -391,11 +392,9 @@ fn configuration_chooses_ask_or_deny_and_the_mcp_mode() {
     let dir = std::env::temp_dir().join(format!("pg-hook-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let write = |hook_block: serde_json::Value| {
-        std::fs::write(
-            dir.join(".dev-postgres.json"),
-            json!({"hook": hook_block}).to_string(),
-        )
-        .unwrap();
+        let path = dir.join(".dev-postgres.json");
+        std::fs::write(&path, json!({"hook": hook_block}).to_string()).unwrap();
+        devpg_testing::trust(&path);
     };
     let confirm = || {
         hook(call(
@@ -421,12 +420,19 @@ fn configuration_chooses_ask_or_deny_and_the_mcp_mode() {
     // Configured patterns add to the database families; they remove none.
     mcp("mcp__postgres__query", "DROP TABLE t").status(2);
     mcp("mcp__github__search", "DROP TABLE t").status(0);
-    // A configuration that cannot be read blocks a database server's call.
+    // An untrusted (edited) configuration cannot say "ask", nor which MCP servers are safe.
+    std::fs::write(
+        dir.join(".dev-postgres.json"),
+        json!({"hook": {"confirm": "ask", "mcp_servers": []}}).to_string(),
+    )
+    .unwrap();
+    confirm().status(2).stderr_has("[agent-confirm]");
+    mcp("mcp__warehouse__query", "SELECT 1").status(2);
+    // A configuration that cannot be read blocks an MCP call.
     std::fs::write(dir.join(".dev-postgres.json"), "{broken").unwrap();
     mcp("mcp__postgres__query", "SELECT 1")
         .status(2)
         .stderr_has("[mcp-unverifiable]");
-    mcp("mcp__github__search", "DROP TABLE t").status(0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -435,24 +441,28 @@ fn a_human_allows_an_unproven_mention_with_hook_allow() {
     let dir = std::env::temp_dir().join(format!("pg-hook-allow-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let run = |command: &str| hook(call("Bash", json!({"command": command}), &dir));
+    let write = |allow: serde_json::Value| {
+        let path = dir.join(".dev-postgres.json");
+        std::fs::write(&path, json!({"hook": {"allow": allow}}).to_string()).unwrap();
+        devpg_testing::trust(&path);
+    };
     run("tool-we-trust --with psql")
         .status(2)
         .stderr_has("[unproven-mention]")
         .stderr_has("hook.allow");
-    std::fs::write(
-        dir.join(".dev-postgres.json"),
-        json!({"hook": {"allow": ["tool-we-trust --with psql", "make db-*"]}}).to_string(),
-    )
-    .unwrap();
+    write(json!(["tool-we-trust --with psql", "make db-*"]));
     run("tool-we-trust --with psql").status(0);
     run("make db-psql").status(0);
     run("tool-we-trust --with psql; psql").status(2);
     // A program in a command position is never allowed this way.
+    write(json!(["psql*"]));
+    run("psql shop").status(2).stderr_has("[pg-client-program]");
+    // An untrusted (edited) list allows nothing.
     std::fs::write(
         dir.join(".dev-postgres.json"),
-        json!({"hook": {"allow": ["psql*"]}}).to_string(),
+        json!({"hook": {"allow": ["tool-we-trust --with psql"]}}).to_string(),
     )
     .unwrap();
-    run("psql shop").status(2).stderr_has("[pg-client-program]");
+    run("tool-we-trust --with psql").status(2);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,8 +2,8 @@
 
 use super::error::PgError;
 use super::tls::client_config;
-use devpg_policy::config::{ConnectParams, SslMode};
 use bytes::BytesMut;
+use devpg_policy::config::{ConnectParams, SslMode};
 use postgres_protocol::message::frontend;
 use rustls::pki_types::ServerName;
 use std::io::{self, Read, Write};

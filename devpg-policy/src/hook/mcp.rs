@@ -40,16 +40,15 @@ pub fn decide(tool: &str, tool_input: &Value, cwd: &Path) -> Decision {
         .unwrap_or_default();
     let config = match Config::load(None, cwd) {
         Ok(config) => config,
+        // Fail closed: a configuration that cannot be read, or that no human
+        // trusted, cannot say which servers are safe.
         Err(e) => {
-            if server_matches(server, &HookSettings::default().mcp_servers) {
-                return Decision::Block(Problem {
-                    rule: HookRule::McpUnverifiable,
-                    detail: format!(
-                        "the MCP tool {tool} belongs to a database server, and the configuration that says how to judge it cannot be read ({e})"
-                    ),
-                });
-            }
-            return Decision::Allow;
+            return Decision::Block(Problem {
+                rule: HookRule::McpUnverifiable,
+                detail: format!(
+                    "MCP tool {tool}: the dev-postgres configuration cannot be used ({e}), so the SQL it may carry cannot be judged"
+                ),
+            });
         }
     };
     // The configured patterns add to the families; they never remove one.
@@ -71,7 +70,7 @@ pub fn decide(tool: &str, tool_input: &Value, cwd: &Path) -> Decision {
             });
         };
         let analysis = crate::sql::classify(sql, mode);
-        if analysis.exit_code(false) != crate::ExitCode::Ok {
+        if analysis.verdict() != crate::sql::Verdict::Allowed {
             let reason = analysis
                 .primary()
                 .map(|f| format!("[{}] {}", f.rule.id(), f.reason))

@@ -10,6 +10,7 @@
 //! anything but 2).
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+pub mod agents;
 pub mod data;
 mod input;
 pub mod mcp;
