@@ -127,12 +127,71 @@ pub fn decide(bytes: &[u8]) -> Decision {
             read_tool(&input.tool_name, &input.tool_input, &cwd)
         }
         name if name.starts_with("mcp__") => mcp::decide(name, &input.tool_input, &cwd),
-        _ => Decision::Allow,
+        // Codex's `apply_patch`: the files its patch adds, updates, deletes or moves.
+        "apply_patch" => {
+            let mut texts = Vec::new();
+            strings_in(&input.tool_input, &mut texts);
+            let targets: Vec<&str> = texts.iter().flat_map(|t| patch_targets(t)).collect();
+            guard_paths("apply_patch", &targets, &cwd)
+        }
+        // Other agents' file tools (`write_file`, `replace`, `edit`, `create`):
+        // by what their names say they do.
+        name => {
+            let lower = name.to_ascii_lowercase();
+            let paths = tool_paths(&input.tool_input);
+            if [
+                "write", "edit", "replace", "create", "patch", "delete", "move",
+            ]
+            .iter()
+            .any(|verb| lower.contains(verb))
+            {
+                guard_paths(name, &paths, &cwd)
+            } else if lower.contains("read") {
+                read_tool(name, &input.tool_input, &cwd)
+            } else {
+                Decision::Allow
+            }
+        }
     }
 }
 
-/// The path fields of the file tools.
-const PATH_FIELDS: &[&str] = &["file_path", "notebook_path", "path"];
+/// Every string in a JSON value.
+fn strings_in<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+    match value {
+        Value::String(text) => out.push(text),
+        Value::Array(items) => items.iter().for_each(|i| strings_in(i, out)),
+        Value::Object(map) => map.values().for_each(|v| strings_in(v, out)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// The files a Codex patch names (`*** Update File: PATH` …).
+fn patch_targets(patch: &str) -> Vec<&str> {
+    const MARKERS: &[&str] = &[
+        "*** Add File: ",
+        "*** Delete File: ",
+        "*** Move to: ",
+        "*** Update File: ",
+    ];
+    patch
+        .lines()
+        .filter_map(|line| {
+            MARKERS
+                .iter()
+                .find_map(|m| line.trim_start().strip_prefix(m))
+        })
+        .map(str::trim)
+        .collect()
+}
+
+/// The path fields of the file tools (Claude Code's, Gemini's, Copilot's).
+const PATH_FIELDS: &[&str] = &[
+    "absolute_path",
+    "filePath",
+    "file_path",
+    "notebook_path",
+    "path",
+];
 
 fn tool_paths(tool_input: &Value) -> Vec<&str> {
     PATH_FIELDS
@@ -147,8 +206,16 @@ fn edit_tool(tool: &str, tool_input: &Value, cwd: &Path) -> Decision {
     if paths.is_empty() {
         return malformed(format!("{tool} input has no file path"));
     }
+    guard_paths(tool, &paths, cwd)
+}
+
+/// Blocks a change to any of `paths` that is one of the guard's files.
+fn guard_paths(tool: &str, paths: &[&str], cwd: &Path) -> Decision {
+    if paths.is_empty() {
+        return Decision::Allow;
+    }
     let log = shell::configured_log(cwd);
-    for path in paths {
+    for &path in paths {
         let configured = log
             .as_deref()
             .is_some_and(|log| shell::is_configured_log(path, cwd, log));
