@@ -527,7 +527,7 @@ mod tests {
         assert_eq!(pre.len(), 3);
         assert!(pre
             .iter()
-            .any(|e| e["matcher"] == "Write|Edit|MultiEdit|NotebookEdit"));
+            .any(|e| e["matcher"] == "Write|Edit|MultiEdit|NotebookEdit|Read"));
         assert_eq!(
             pre[0]["hooks"][0]["command"],
             "'/opt/dp bin/pg-hook' || exit 2"

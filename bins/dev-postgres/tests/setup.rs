@@ -65,7 +65,7 @@ fn install_merges_is_idempotent_and_uninstall_reverses_it() {
         pre[0]["hooks"][0]["command"],
         format!("{}/pg-hook || exit 2", bin_dir(&project).display())
     );
-    assert_eq!(pre[1]["matcher"], "Write|Edit|MultiEdit|NotebookEdit");
+    assert_eq!(pre[1]["matcher"], "Write|Edit|MultiEdit|NotebookEdit|Read");
     let deny = merged["permissions"]["deny"].as_array().unwrap();
     assert_eq!(
         deny.iter().filter(|r| *r == "Bash(psql:*)").count(),

@@ -466,3 +466,42 @@ fn a_human_allows_an_unproven_mention_with_hook_allow() {
     run("tool-we-trust --with psql").status(2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_blocked_attempt_in_a_project_is_recorded_in_its_audit_log() {
+    let dir = std::env::temp_dir().join(format!("pg-hook-record-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".dev-postgres.json");
+    std::fs::write(&config, json!({"connections": {}}).to_string()).unwrap();
+    devpg_testing::trust(&config);
+    hook(call("Bash", json!({"command": "psql -h db app"}), &dir)).status(2);
+    hook(call(
+        "Write",
+        json!({"file_path": config, "content": "{}"}),
+        &dir,
+    ))
+    .status(2);
+    hook(call("Bash", json!({"command": "ls -la"}), &dir)).status(0);
+    let log = std::fs::read_to_string(dir.join(".dev-postgres-query.log")).unwrap();
+    let records: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let attempts: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["kind"] == "attempt").collect();
+    assert_eq!(attempts.len(), 2, "{log}");
+    assert_eq!(attempts[0]["tool"], "pg-hook");
+    assert_eq!(attempts[0]["sql"], "Bash: psql -h db app");
+    assert_eq!(attempts[0]["verdict"], "blocked");
+    assert_eq!(attempts[1]["rule"], "protected-path");
+    assert!(records
+        .iter()
+        .any(|r| r["kind"] == "outcome" && r["outcome"] == "blocked"));
+    // Outside any project nothing is written.
+    let elsewhere = std::env::temp_dir().join(format!("pg-hook-noproject-{}", std::process::id()));
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    hook(call("Bash", json!({"command": "psql"}), &elsewhere)).status(2);
+    assert!(!elsewhere.join(".dev-postgres-query.log").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -17,6 +17,7 @@ pub mod mcp;
 pub mod mention;
 mod powershell;
 pub mod programs;
+mod record;
 pub mod rules;
 pub mod runners;
 pub mod shell;
@@ -93,6 +94,15 @@ pub fn decide(bytes: &[u8]) -> Decision {
         Ok(input) => input,
         Err(why) => return malformed(why),
     };
+    let decision = decide_input(&input);
+    if let Decision::Block(problem) = &decision {
+        // The agent's attempt is recorded where the project's runs are.
+        record::block(&input, problem);
+    }
+    decision
+}
+
+fn decide_input(input: &HookInput) -> Decision {
     let cwd = input.cwd.clone();
     match input.tool_name.as_str() {
         tool @ ("Bash" | "PowerShell" | "Monitor") => {

@@ -48,6 +48,8 @@ hook_rules! {
     /// A database MCP server's call when the configuration cannot be read.
     McpUnverifiable => "mcp-unverifiable",
     AgentConfirm => "agent-confirm",
+    /// `dev-postgres trust`, `install` or `uninstall` typed by the agent: a human's decision.
+    AgentGuardChange => "agent-guard-change",
 }
 
 /// Why a command is blocked.

@@ -217,6 +217,23 @@ impl Shell {
                 }
             }
             "source" | "." => self.source(words, stdin, src),
+            "dev-postgres" => {
+                // Approving a configuration or taking the guard out is the
+                // human's: the agent asks them to run it in their terminal.
+                // Only what reads or runs a throwaway sandbox is the agent's.
+                let subcommand = known.iter().find(|a| !a.starts_with('-')).copied();
+                let unseen = words.iter().skip(1).any(|w| w.value().is_none());
+                let agents_own = matches!(subcommand, Some("doctor" | "sandbox" | "help") | None);
+                if !agents_own || unseen {
+                    self.block(
+                        HookRule::AgentGuardChange,
+                        format!(
+                            "`dev-postgres {}` changes the guard itself (what it allows, where it runs from), and is for humans only: ask the user to run it themselves in their own terminal",
+                            subcommand.unwrap_or("…")
+                        ),
+                    );
+                }
+            }
             "pg-query" => {
                 let unseen = via_xargs || self.unknown_pg_query_word(words);
                 if known.contains(&"--confirm") || unseen {
