@@ -4,6 +4,7 @@
 //! jsonl, whose stdout stays machine-readable).
 
 use crate::pg::{Column, RowSink, StatementResult, Truncation};
+use devpg_policy::text::{needs_escape, terminal_safe};
 use std::io::{self, Write};
 use std::str::FromStr;
 
@@ -41,14 +42,23 @@ const NUMERIC_TYPES: &[u32] = &[20, 21, 23, 26, 700, 701, 1700];
 const RIGHT_ALIGNED_TYPES: &[u32] = &[20, 21, 23, 26, 28, 29, 700, 701, 790, 1700, 5069];
 const BOOL: u32 = 16;
 const JSON_TYPES: &[u32] = &[114, 3802];
-/// Rows an aligned table holds before printing (psql buffers the whole result too).
-const ALIGNED_BUFFER_LIMIT: usize = 1_000_000;
+/// What an aligned table buffers to compute its widths before it prints a
+/// chunk (values plus 4 bytes a cell), like psql's FETCH_COUNT: the byte
+/// budget stops fetching before this unless it is larger or off.
+const ALIGNED_CHUNK_BYTES: usize = 64 * 1024 * 1024;
 
 pub struct Printer<W: Write> {
     out: W,
     format: Format,
     columns: Vec<Column>,
-    buffered: Vec<Vec<Option<String>>>,
+    /// Aligned: the buffered values, one after another…
+    data: String,
+    /// …and where each cell ends in `data` (a row is `columns.len()` cells).
+    ends: Vec<u32>,
+    /// Aligned: each column's width so far (header included).
+    widths: Vec<usize>,
+    /// Aligned: whether the header of this statement was printed.
+    header_printed: bool,
     rows_in_statement: u64,
     statements_printed: usize,
 }
@@ -59,7 +69,10 @@ impl<W: Write> Printer<W> {
             out,
             format,
             columns: Vec::new(),
-            buffered: Vec::new(),
+            data: String::new(),
+            ends: Vec::new(),
+            widths: Vec::new(),
+            header_printed: false,
             rows_in_statement: 0,
             statements_printed: 0,
         }
@@ -72,9 +85,24 @@ impl<W: Write> Printer<W> {
             Truncation::MaxRows(n) => format!(
                 "truncated at {n} rows: more rows exist (raise --max-rows or narrow the query)"
             ),
-            Truncation::MaxBytes(n) => format!(
-                "truncated at {n} bytes of values (narrow the query or select fewer columns)"
-            ),
+            Truncation::MaxBytes(n) => {
+                let mut text = format!(
+                    "truncated at the result budget of {n} bytes (security.max_result_bytes; every value, NULL and row counts): narrow the query or select fewer columns"
+                );
+                if let Some(cut) = result.cut {
+                    let name = self
+                        .columns
+                        .get(cut.column)
+                        .map_or_else(|| format!("{}", cut.column + 1), |c| {
+                            terminal_safe(&c.name, false).into_owned()
+                        });
+                    text.push_str(&format!(
+                        "; the value of column \"{name}\" in the last row was cut after {} of its {} bytes",
+                        cut.kept, cut.total
+                    ));
+                }
+                text
+            }
         });
         let mut note = None;
         match self.format {
@@ -102,7 +130,7 @@ impl<W: Write> Printer<W> {
                     }
                     let n = result.rows;
                     match &truncated {
-                        Some(t) => writeln!(self.out, "\n_{n} rows; {t}_")?,
+                        Some(t) => writeln!(self.out, "\n_{n} rows; {}_", markdown_cell(Some(t)))?,
                         None => writeln!(self.out, "\n_{n} row{}_", if n == 1 { "" } else { "s" })?,
                     }
                 } else {
@@ -137,6 +165,8 @@ impl<W: Write> Printer<W> {
             }
         }
         self.columns.clear();
+        self.widths.clear();
+        self.header_printed = false;
         self.rows_in_statement = 0;
         self.statements_printed += 1;
         self.out.flush()?;
@@ -149,87 +179,104 @@ impl<W: Write> Printer<W> {
 
     /// psql's aligned format (border 1): every cell is ` value ` joined by
     /// `|`; the last column is not padded unless right-aligned; a cell that
-    /// continues on the next line ends in `+` instead of a space.
+    /// continues on the next line ends in `+` instead of a space. Prints
+    /// what is buffered (the header first, once) and empties the buffer.
     fn print_aligned(&mut self) -> io::Result<()> {
-        let rows = std::mem::take(&mut self.buffered);
-        let cells: Vec<Vec<Vec<&str>>> = rows
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|v| v.as_deref().unwrap_or("").split('\n').collect())
-                    .collect()
-            })
-            .collect();
-        let mut widths: Vec<usize> = self
-            .columns
-            .iter()
-            .map(|c| display_width(&c.name))
-            .collect();
-        for row in &cells {
-            for (i, lines) in row.iter().enumerate() {
-                for line in lines {
-                    if let Some(w) = widths.get_mut(i) {
-                        *w = (*w).max(display_width(line));
-                    }
-                }
-            }
-        }
         if self.columns.is_empty() {
-            return writeln!(self.out, "--");
+            if !self.header_printed {
+                self.header_printed = true;
+                writeln!(self.out, "--")?;
+            }
+            return Ok(());
         }
-        let header: Vec<String> = self
-            .columns
-            .iter()
-            .zip(&widths)
-            .map(|(column, w)| {
-                let pad = w.saturating_sub(display_width(&column.name));
-                format!(
+        if !self.header_printed {
+            self.header_printed = true;
+            let mut first = true;
+            for (column, w) in self.columns.iter().zip(&self.widths) {
+                let name = terminal_safe(&column.name, true);
+                let pad = w.saturating_sub(display_width(&name));
+                if !first {
+                    self.out.write_all(b"|")?;
+                }
+                first = false;
+                write!(
+                    self.out,
                     " {}{}{} ",
                     " ".repeat(pad / 2),
-                    column.name,
+                    name,
                     " ".repeat(pad - pad / 2)
-                )
-            })
-            .collect();
-        writeln!(self.out, "{}", header.join("|"))?;
-        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(w + 2)).collect();
-        writeln!(self.out, "{}", rule.join("+"))?;
-        let last = self.columns.len() - 1;
-        let mut line = String::new();
-        for row in &cells {
-            let height = row.iter().map(Vec::len).max().unwrap_or(1);
-            for line_index in 0..height {
-                line.clear();
-                for (i, lines) in row.iter().enumerate() {
-                    let exhausted = line_index >= lines.len();
-                    let text = lines.get(line_index).copied().unwrap_or("");
-                    let more = line_index + 1 < lines.len();
-                    let pad = widths[i].saturating_sub(display_width(text));
-                    let right = RIGHT_ALIGNED_TYPES.contains(&self.columns[i].type_oid);
-                    if i > 0 {
-                        line.push('|');
+                )?;
+            }
+            writeln!(self.out)?;
+            let rule: Vec<String> = self.widths.iter().map(|w| "-".repeat(w + 2)).collect();
+            writeln!(self.out, "{}", rule.join("+"))?;
+        }
+        let data = std::mem::take(&mut self.data);
+        let ends = std::mem::take(&mut self.ends);
+        let count = self.columns.len();
+        let last = count - 1;
+        let cell = |index: usize| -> &str {
+            let start = index
+                .checked_sub(1)
+                .and_then(|i| ends.get(i))
+                .map_or(0, |&e| e as usize);
+            let end = ends.get(index).map_or(start, |&e| e as usize);
+            data.get(start..end).unwrap_or("")
+        };
+        for row in 0..ends.len() / count {
+            let cells: Vec<&str> = (0..count).map(|i| cell(row * count + i)).collect();
+            let height = cells
+                .iter()
+                .map(|c| c.split('\n').count())
+                .max()
+                .unwrap_or(1);
+            let mut lines: Vec<std::str::Split<'_, char>> =
+                cells.iter().map(|c| c.split('\n')).collect();
+            let mut left: Vec<usize> = cells.iter().map(|c| c.split('\n').count()).collect();
+            for _ in 0..height {
+                for (i, split) in lines.iter_mut().enumerate() {
+                    let exhausted = left.get(i).is_none_or(|&l| l == 0);
+                    let text = split.next().unwrap_or("");
+                    if let Some(l) = left.get_mut(i) {
+                        *l = l.saturating_sub(1);
                     }
-                    line.push(' ');
+                    let more = left.get(i).is_some_and(|&l| l > 0);
+                    let shown = terminal_safe(text, true);
+                    let width = self.widths.get(i).copied().unwrap_or(0);
+                    let pad = width.saturating_sub(display_width(&shown));
+                    let right = self
+                        .columns
+                        .get(i)
+                        .is_some_and(|c| RIGHT_ALIGNED_TYPES.contains(&c.type_oid));
+                    if i > 0 {
+                        self.out.write_all(b"|")?;
+                    }
+                    self.out.write_all(b" ")?;
                     if exhausted && i == last {
                         // psql leaves a finished last cell empty.
                     } else if right {
-                        line.push_str(&" ".repeat(pad));
-                        line.push_str(text);
+                        write_spaces(&mut self.out, pad)?;
+                        self.out.write_all(shown.as_bytes())?;
                     } else {
-                        line.push_str(text);
+                        self.out.write_all(shown.as_bytes())?;
                         if i != last || more {
-                            line.push_str(&" ".repeat(pad));
+                            write_spaces(&mut self.out, pad)?;
                         }
                     }
                     if more {
-                        line.push('+');
+                        self.out.write_all(b"+")?;
                     } else if i != last {
-                        line.push(' ');
+                        self.out.write_all(b" ")?;
                     }
                 }
-                writeln!(self.out, "{line}")?;
+                self.out.write_all(b"\n")?;
             }
         }
+        // Keep the (virtual) room for the next chunk.
+        self.data = data;
+        self.data.clear();
+        self.ends = ends;
+        self.ends.clear();
         Ok(())
     }
 
@@ -239,35 +286,85 @@ impl<W: Write> Printer<W> {
             if i > 0 {
                 object.push(',');
             }
-            object.push_str(&serde_json::Value::String(column.name.clone()).to_string());
+            json_string(&column.name, &mut object);
             object.push(':');
-            object.push_str(&json_value(column.type_oid, *value));
+            json_value(column.type_oid, *value, &mut object);
         }
         object.push('}');
         object
     }
 }
 
-fn json_value(type_oid: u32, value: Option<&str>) -> String {
+fn write_spaces(out: &mut impl Write, n: usize) -> io::Result<()> {
+    const SPACES: &[u8; 64] = &[b' '; 64];
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(SPACES.len());
+        out.write_all(SPACES.get(..take).unwrap_or_default())?;
+        left -= take;
+    }
+    Ok(())
+}
+
+fn json_value(type_oid: u32, value: Option<&str>, out: &mut String) {
     let Some(value) = value else {
-        return "null".into();
+        out.push_str("null");
+        return;
     };
     let is_number = NUMERIC_TYPES.contains(&type_oid)
         && serde_json::from_str::<serde_json::Number>(value).is_ok();
     if is_number {
-        return value.to_string();
+        out.push_str(value);
+        return;
     }
     if type_oid == BOOL {
-        return if value == "t" {
-            "true".into()
-        } else {
-            "false".into()
-        };
+        out.push_str(if value == "t" { "true" } else { "false" });
+        return;
     }
     if JSON_TYPES.contains(&type_oid) && serde_json::from_str::<serde_json::Value>(value).is_ok() {
-        return value.to_string();
+        // Re-escaped so that DEL, C1 and bidi controls inside strings are visible too.
+        if value.chars().any(needs_escape) {
+            if let Ok(parsed) = serde_json::from_str::<serde_json::Value>(value) {
+                let text = parsed.to_string();
+                let mut escaped = String::with_capacity(text.len());
+                for c in text.chars() {
+                    if needs_escape(c) && !c.is_ascii_control() {
+                        escaped.push_str(&format!("\\u{:04x}", c as u32));
+                    } else if c == '\u{7f}' {
+                        escaped.push_str("\\u007f");
+                    } else {
+                        escaped.push(c);
+                    }
+                }
+                out.push_str(&escaped);
+                return;
+            }
+        }
+        out.push_str(value);
+        return;
     }
-    serde_json::Value::String(value.to_string()).to_string()
+    json_string(value, out);
+}
+
+/// A JSON string as serde_json writes it, with DEL, C1 and bidi controls
+/// escaped as well (`\u007f`, `\u0085`, `\u202e`): JSON allows them raw, a
+/// terminal does not show them.
+fn json_string(text: &str, out: &mut String) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// Columns a text takes on a terminal, as psql counts them (wide CJK
@@ -280,20 +377,30 @@ fn csv_field(value: Option<&str>) -> String {
     match value {
         None => String::new(),
         Some("") => "\"\"".into(),
-        Some(v) if v.contains([',', '"', '\n', '\r']) || v.starts_with(' ') || v.ends_with(' ') => {
+        // Quoted whenever a control character is inside: the field stays one
+        // field, byte for byte (CSV has no escapes).
+        Some(v)
+            if v.contains([',', '"', '\n', '\r'])
+                || v.starts_with(' ')
+                || v.ends_with(' ')
+                || v.chars().any(needs_escape) =>
+        {
             format!("\"{}\"", v.replace('"', "\"\""))
         }
         Some(v) => v.to_string(),
     }
 }
 
+/// A markdown table cell: `\\` and `|` escaped, line breaks as `<br>`,
+/// control and bidi characters shown as psql shows them (`\x1B`, `\u202E`).
 fn markdown_cell(value: Option<&str>) -> String {
-    value
+    let text = value
         .unwrap_or("")
         .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace("\r\n", "<br>")
-        .replace('\n', "<br>")
+        .replace('\n', "<br>");
+    terminal_safe(&text, false).into_owned()
 }
 
 impl<W: Write> RowSink for Printer<W> {
@@ -308,6 +415,13 @@ impl<W: Write> RowSink for Printer<W> {
             }
         }
         match self.format {
+            Format::Aligned => {
+                self.header_printed = false;
+                self.widths = columns
+                    .iter()
+                    .map(|c| display_width(&terminal_safe(&c.name, true)))
+                    .collect();
+            }
             Format::Csv => {
                 let header: Vec<String> =
                     columns.iter().map(|c| csv_field(Some(&c.name))).collect();
@@ -339,13 +453,24 @@ impl<W: Write> RowSink for Printer<W> {
     fn row(&mut self, values: &[Option<&str>]) -> io::Result<()> {
         match self.format {
             Format::Aligned => {
-                if self.buffered.len() >= ALIGNED_BUFFER_LIMIT {
-                    return Err(io::Error::other(
-                        "too many rows for an aligned table: use --format csv",
-                    ));
+                let size: usize = values.iter().map(|v| v.map_or(0, str::len)).sum();
+                let held = self.data.len() + self.ends.len() * 4;
+                if held > 0 && held + size + values.len() * 4 > ALIGNED_CHUNK_BYTES {
+                    self.print_aligned()?;
                 }
-                self.buffered
-                    .push(values.iter().map(|v| v.map(String::from)).collect());
+                for (i, value) in values.iter().enumerate() {
+                    let text = value.unwrap_or("");
+                    if let Some(w) = self.widths.get_mut(i) {
+                        for line in text.split('\n') {
+                            *w = (*w).max(display_width(&terminal_safe(line, true)));
+                        }
+                    }
+                    self.data.push_str(text);
+                    let end = u32::try_from(self.data.len()).map_err(|_| {
+                        io::Error::other("a value too large for an aligned table: use --format csv")
+                    })?;
+                    self.ends.push(end);
+                }
             }
             Format::Csv => {
                 let fields: Vec<String> = values.iter().map(|v| csv_field(*v)).collect();
@@ -397,6 +522,7 @@ mod tests {
             rows: rows.len() as u64,
             has_rows: true,
             truncated,
+            cut: None,
             notices: vec![],
         };
         printer.finish_statement(&result).unwrap();

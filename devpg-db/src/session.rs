@@ -8,11 +8,13 @@
 //! nothing in the user's SQL can lift read-only. A read-only run always ends
 //! in ROLLBACK; a write run commits only when every statement succeeded.
 
+use crate::pg::{CancelToken, Client, FetchLimits, PgError, RowSink, StatementResult};
 use devpg_policy::config::ConnectParams;
 use devpg_policy::mode::Mode;
-use crate::pg::{CancelToken, Client, FetchLimits, PgError, RowSink, StatementResult};
 use postgres_protocol::escape::escape_identifier;
 use std::path::Path;
+
+const CONNECTION_CHECK: &str = "DO $check$ BEGIN PERFORM set_config('client_connection_check_interval', '2000', true); EXCEPTION WHEN OTHERS THEN NULL; END $check$";
 
 pub struct Session {
     client: Client,
@@ -37,7 +39,8 @@ impl Session {
         home: Option<&Path>,
         timeout_seconds: u64,
     ) -> Result<Session, PgError> {
-        let client = Client::connect(params, home)?;
+        let mut client = Client::connect(params, home)?;
+        client.set_statement_timeout(timeout_seconds);
         let mut session = Session { client, mode };
         let begin = match mode {
             Mode::ReadOnly => "BEGIN READ ONLY",
@@ -60,6 +63,11 @@ impl Session {
         session.client.execute(&format!(
             "SET LOCAL idle_in_transaction_session_timeout = {idle}"
         ))?;
+        // PostgreSQL 14+ checks every 2 s that the client is still there and
+        // cancels its statement when it is not (a SIGKILLed pg-query). Older
+        // servers (or platforms without the check) refuse the setting: the
+        // block ignores that, and they notice only on their next write.
+        session.client.execute(CONNECTION_CHECK)?;
         if !params.schemas.is_empty() {
             let path: Vec<String> = params
                 .schemas

@@ -1,10 +1,10 @@
 use clap::Parser;
-use devpg_db::audit::{self, AuditLog, Record};
 use devpg_cli::{parse_args, Outcome, SqlSource};
-use devpg_policy::config::{self, Config, ConnectParams};
+use devpg_db::audit::{self, AuditLog, Record};
 use devpg_db::output::{Format, Printer};
 use devpg_db::pg::{sqlstate, FetchLimits, PgError};
 use devpg_db::session::Session;
+use devpg_policy::config::{self, Config, ConnectParams};
 use devpg_policy::sql::{classify, Analysis, Rule, StatementClass, Verdict};
 use devpg_policy::{Error, ExitCode, Mode};
 use std::ffi::OsString;
@@ -126,9 +126,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
             lines.push("pg-query runs every call in one transaction and commits only when every statement succeeds: leave transaction control out".into());
         }
         if verdict == ExitCode::NeedsConfirmation {
+            let shown = if sql.len() <= 300 {
+                devpg_policy::text::shell_quote(sql.trim())
+            } else {
+                "…".into()
+            };
             lines.push(format!(
-                "destructive: a human must agree; they can run it with: pg-query -c {} --confirm …",
-                connection.name
+                "destructive: a human must agree; they can run it with: pg-query -c {} --confirm {shown}",
+                devpg_policy::text::shell_quote(&connection.name)
             ));
         }
         eprintln!("{}", lines.join("\n"));
@@ -183,10 +188,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
     match outcome.error {
         None => Ok(ExitCode::Ok),
         Some(error) => {
-            eprintln!(
-                "pg-query: {}",
-                describe_error(&error, &params, outcome.failed_statement, outcome.outcome)
-            );
+            let mut line =
+                describe_error(&error, &params, outcome.failed_statement, outcome.outcome);
+            if mode != Mode::ReadOnly && outcome.failed_statement.is_some() {
+                line.push_str("\nnothing was committed: the transaction was rolled back");
+            }
+            eprintln!("pg-query: {line}");
             Ok(ExitCode::Execution)
         }
     }
@@ -292,15 +299,9 @@ fn execute(
         error: None,
         failed_statement: None,
     };
-    let mut session = match Session::open(params, home, timeout) {
-        Ok(session) => session,
-        Err(error) => {
-            outcome.outcome = "error";
-            outcome.error = Some(error);
-            return outcome;
-        }
-    };
-    let interrupted = Arc::new(AtomicBool::new(false));
+    // Registered before connecting: the client checks this flag between
+    // socket polls, so a signal ends the run within a second from here on.
+    let interrupted = devpg_db::pg::interrupt_flag();
     for signal in [
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGTERM,
@@ -308,6 +309,14 @@ fn execute(
     ] {
         let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
     }
+    let mut session = match Session::open(params, home, timeout) {
+        Ok(session) => session,
+        Err(error) => {
+            outcome.outcome = error.ending().as_str();
+            outcome.error = Some(error);
+            return outcome;
+        }
+    };
     let timed_out = Arc::new(AtomicBool::new(false));
     // Wakes at once when the run ends (the sender is dropped), else every
     // 20 ms to look at signals and the deadline.
@@ -328,8 +337,12 @@ fn execute(
             if late {
                 timed_out.store(true, Ordering::SeqCst);
             }
-            if late || interrupted.load(Ordering::SeqCst) {
+            if interrupted.load(Ordering::SeqCst) {
                 let _ = token.cancel();
+                return;
+            }
+            if late {
+                let _ = token.time_out();
                 return;
             }
         })
@@ -386,7 +399,7 @@ fn execute(
         } else if cancelled || timed_out.load(Ordering::SeqCst) {
             "timed-out"
         } else {
-            "error"
+            error.ending().as_str()
         };
         outcome.error = Some(error);
         outcome.failed_statement = Some(index);
@@ -410,15 +423,18 @@ fn describe_error(
     let which = statement
         .map(|i| format!("statement {} ", i + 1))
         .unwrap_or_default();
+    let on = format!("on connection '{}' ({})", params.name, params.describe());
     match (outcome, error) {
-        ("cancelled", _) => format!("{which}cancelled: the server was told to stop it, and the transaction rolled back"),
-        ("timed-out", _) => format!("{which}timed out: cancelled on the server and rolled back (raise --timeout or query_timeout_seconds)"),
+        ("cancelled", PgError::Db(_)) => format!("{which}cancelled {on}: the server was told to stop it, and the transaction rolled back"),
+        ("timed-out", PgError::Db(_)) => format!("{which}timed out {on}: cancelled on the server and rolled back (raise --timeout or query_timeout_seconds)"),
+        ("cancelled", other) => format!("{which}cancelled: {other}"),
+        ("timed-out", other) => format!("{which}timed out: {other} (raise --timeout or query_timeout_seconds)"),
         (_, PgError::Db(db)) if db.code == sqlstate::INVALID_PASSWORD || db.code == sqlstate::INVALID_AUTHORIZATION => format!(
             "cannot connect with connection '{}' ({}): {} (SQLSTATE {}). Check its user and password (config \"password\", PGPASSWORD or ~/.pgpass)",
             params.name, params.describe(), db.message, db.code
         ),
         (_, PgError::Db(db)) => {
-            let mut text = format!("{which}failed: {} {}: {}", db.severity, db.code, db.message);
+            let mut text = format!("{which}failed {on}: {} {}: {}", db.severity, db.code, db.message);
             if let Some(position) = db.position {
                 text.push_str(&format!(" (at character {position})"));
             }

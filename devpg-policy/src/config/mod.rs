@@ -4,8 +4,8 @@
 //! that names the key, its place and the closest valid key — a typo must
 //! never leave a connection writable.
 
-pub mod paths;
 mod libpq;
+pub mod paths;
 mod secret;
 
 pub use libpq::{resolve, ConnectParams, SslMode};

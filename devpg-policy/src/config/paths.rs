@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn the_home_comes_from_the_account_line_with_that_uid() {
         assert_eq!(home_in_passwd(PASSWD, 0), Some(PathBuf::from("/root")));
-        assert_eq!(home_in_passwd(PASSWD, 1000), Some(PathBuf::from("/home/dev")));
+        assert_eq!(
+            home_in_passwd(PASSWD, 1000),
+            Some(PathBuf::from("/home/dev"))
+        );
         assert_eq!(home_in_passwd(PASSWD, 1001), None);
         assert_eq!(home_in_passwd(PASSWD, 42), None);
     }
