@@ -112,12 +112,14 @@ impl Stream {
             ))
         })?;
         tcp.set_nodelay(true).ok();
-        // The TLS negotiation waits in one piece, bounded by what is left.
-        tcp.set_read_timeout(Some(left())).ok();
-        tcp.set_write_timeout(Some(left())).ok();
+        tcp.set_read_timeout(Some(POLL)).ok();
+        tcp.set_write_timeout(Some(POLL)).ok();
         let target = Target::Tcp(address);
         let stream = if use_tls {
-            negotiate_tls(tcp, params, home).map_err(|e| match e {
+            negotiate_tls(tcp, params, home, deadline).map_err(|e| match e {
+                TlsFailure::Interrupted => {
+                    PgError::Cancelled(format!("{described}: interrupted while connecting"))
+                }
                 TlsFailure::TimedOut(e) => PgError::TimedOut(format!(
                     "{described}: the server accepted the connection but did not answer within connect_timeout ({e})"
                 )),
@@ -168,7 +170,52 @@ impl Stream {
 
 enum TlsFailure {
     TimedOut(String),
+    Interrupted,
     Other(String),
+}
+
+/// The TCP socket during TLS negotiation: reads and writes wait in polls
+/// until the connect deadline, and stop at once on an interrupt.
+struct Patient<'a> {
+    tcp: &'a mut TcpStream,
+    deadline: Instant,
+}
+
+impl Patient<'_> {
+    fn wait<T>(&mut self, mut io: impl FnMut(&mut TcpStream) -> io::Result<T>) -> io::Result<T> {
+        loop {
+            match io(self.tcp) {
+                Err(e) if is_timeout(&e) => {
+                    if interrupt_flag().load(Ordering::SeqCst) {
+                        // Not ErrorKind::Interrupted: read_exact and write_all retry that.
+                        return Err(io::Error::new(
+                            io::ErrorKind::ConnectionAborted,
+                            "interrupted",
+                        ));
+                    }
+                    if Instant::now() >= self.deadline {
+                        return Err(io::Error::new(io::ErrorKind::TimedOut, "no answer"));
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+impl Read for Patient<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.wait(|tcp| tcp.read(buf))
+    }
+}
+
+impl Write for Patient<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.wait(|tcp| tcp.write(buf))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.wait(|tcp| tcp.flush())
+    }
 }
 
 impl From<String> for TlsFailure {
@@ -188,9 +235,12 @@ fn negotiate_tls(
     mut tcp: TcpStream,
     params: &ConnectParams,
     home: Option<&Path>,
+    deadline: Instant,
 ) -> Result<Stream, TlsFailure> {
     let failed = |what: &str, e: io::Error| {
-        if is_timeout(&e) {
+        if e.kind() == io::ErrorKind::ConnectionAborted {
+            TlsFailure::Interrupted
+        } else if is_timeout(&e) {
             TlsFailure::TimedOut(format!("{what}: no answer"))
         } else {
             TlsFailure::Other(format!("{what} failed: {e}"))
@@ -198,10 +248,16 @@ fn negotiate_tls(
     };
     let mut request = BytesMut::new();
     frontend::ssl_request(&mut request);
-    tcp.write_all(&request)
+    let mut patient = Patient {
+        tcp: &mut tcp,
+        deadline,
+    };
+    patient
+        .write_all(&request)
         .map_err(|e| failed("TLS request", e))?;
     let mut answer = [0u8; 1];
-    tcp.read_exact(&mut answer)
+    patient
+        .read_exact(&mut answer)
         .map_err(|e| failed("TLS request", e))?;
     if answer[0] != b'S' {
         return match params.sslmode {
@@ -217,9 +273,15 @@ fn negotiate_tls(
         .map_err(|_| format!("'{}' is not a valid TLS server name", params.host))?;
     let mut connection = rustls::ClientConnection::new(Arc::new(config), name)
         .map_err(|e| format!("TLS setup failed: {e}"))?;
+    let mut patient = Patient {
+        tcp: &mut tcp,
+        deadline,
+    };
     while connection.is_handshaking() {
-        connection.complete_io(&mut tcp).map_err(|e| {
-            if is_timeout(&e) {
+        connection.complete_io(&mut patient).map_err(|e| {
+            if e.kind() == io::ErrorKind::ConnectionAborted {
+                TlsFailure::Interrupted
+            } else if is_timeout(&e) {
                 TlsFailure::TimedOut("TLS handshake: no answer".into())
             } else {
                 TlsFailure::Other(format!(
