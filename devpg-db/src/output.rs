@@ -53,8 +53,10 @@ pub struct Printer<W: Write> {
     columns: Vec<Column>,
     /// Aligned: the buffered values, one after another…
     data: String,
-    /// …and where each cell ends in `data` (a row is `columns.len()` cells).
+    /// …and where each cell ends in `data` (a row is `columns.len()` cells)…
     ends: Vec<u32>,
+    /// …except large values of a cut row, kept as they came (cell index, text).
+    owned: Vec<(usize, String)>,
     /// Aligned: each column's width so far (header included).
     widths: Vec<usize>,
     /// Aligned: whether the header of this statement was printed.
@@ -71,6 +73,7 @@ impl<W: Write> Printer<W> {
             columns: Vec::new(),
             data: String::new(),
             ends: Vec::new(),
+            owned: Vec::new(),
             widths: Vec::new(),
             header_printed: false,
             rows_in_statement: 0,
@@ -194,28 +197,35 @@ impl<W: Write> Printer<W> {
             let mut first = true;
             for (column, w) in self.columns.iter().zip(&self.widths) {
                 let name = terminal_safe(&column.name, true);
-                let pad = w.saturating_sub(display_width(&name));
+                let pad = w.saturating_sub(shown_width(&column.name));
                 if !first {
                     self.out.write_all(b"|")?;
                 }
                 first = false;
-                write!(
-                    self.out,
-                    " {}{}{} ",
-                    " ".repeat(pad / 2),
-                    name,
-                    " ".repeat(pad - pad / 2)
-                )?;
+                self.out.write_all(b" ")?;
+                write_spaces(&mut self.out, pad / 2)?;
+                self.out.write_all(name.as_bytes())?;
+                write_spaces(&mut self.out, pad - pad / 2)?;
+                self.out.write_all(b" ")?;
             }
             writeln!(self.out)?;
-            let rule: Vec<String> = self.widths.iter().map(|w| "-".repeat(w + 2)).collect();
-            writeln!(self.out, "{}", rule.join("+"))?;
+            for (i, w) in self.widths.iter().enumerate() {
+                if i > 0 {
+                    self.out.write_all(b"+")?;
+                }
+                write_repeated(&mut self.out, b'-', w + 2)?;
+            }
+            writeln!(self.out)?;
         }
         let data = std::mem::take(&mut self.data);
         let ends = std::mem::take(&mut self.ends);
+        let owned = std::mem::take(&mut self.owned);
         let count = self.columns.len();
         let last = count - 1;
         let cell = |index: usize| -> &str {
+            if let Ok(at) = owned.binary_search_by_key(&index, |(i, _)| *i) {
+                return owned.get(at).map_or("", |(_, text)| text.as_str());
+            }
             let start = index
                 .checked_sub(1)
                 .and_then(|i| ends.get(i))
@@ -241,9 +251,8 @@ impl<W: Write> Printer<W> {
                         *l = l.saturating_sub(1);
                     }
                     let more = left.get(i).is_some_and(|&l| l > 0);
-                    let shown = terminal_safe(text, true);
                     let width = self.widths.get(i).copied().unwrap_or(0);
-                    let pad = width.saturating_sub(display_width(&shown));
+                    let pad = width.saturating_sub(shown_width(text));
                     let right = self
                         .columns
                         .get(i)
@@ -256,9 +265,9 @@ impl<W: Write> Printer<W> {
                         // psql leaves a finished last cell empty.
                     } else if right {
                         write_spaces(&mut self.out, pad)?;
-                        self.out.write_all(shown.as_bytes())?;
+                        write_shown(&mut self.out, text)?;
                     } else {
-                        self.out.write_all(shown.as_bytes())?;
+                        write_shown(&mut self.out, text)?;
                         if i != last || more {
                             write_spaces(&mut self.out, pad)?;
                         }
@@ -280,7 +289,7 @@ impl<W: Write> Printer<W> {
         Ok(())
     }
 
-    fn json_object(&self, values: &[Option<&str>]) -> String {
+    fn write_json_object(&mut self, values: &[Option<&str>]) -> io::Result<()> {
         let mut object = String::from("{");
         for (i, (column, value)) in self.columns.iter().zip(values).enumerate() {
             if i > 0 {
@@ -288,19 +297,81 @@ impl<W: Write> Printer<W> {
             }
             json_string(&column.name, &mut object);
             object.push(':');
+            // A large string goes out as it is escaped, not built first.
+            if let (Some(text), true) = (value, value.is_some_and(|v| v.len() >= 64 * 1024)) {
+                if !JSON_TYPES.contains(&column.type_oid)
+                    && !NUMERIC_TYPES.contains(&column.type_oid)
+                {
+                    self.out.write_all(object.as_bytes())?;
+                    object.clear();
+                    write_json_string(&mut self.out, text)?;
+                    continue;
+                }
+            }
             json_value(column.type_oid, *value, &mut object);
         }
         object.push('}');
-        object
+        self.out.write_all(object.as_bytes())
     }
 }
 
+/// The width of a line as aligned output shows it (`terminal_safe`), counted
+/// without building the escaped text (a cut value can be the whole budget).
+fn shown_width(line: &str) -> usize {
+    if !line.chars().any(needs_escape) {
+        return display_width(line);
+    }
+    if line.contains('\t') {
+        return display_width(&terminal_safe(line, true));
+    }
+    let mut width = 0;
+    for c in line.chars() {
+        width += match c {
+            '\r' => 2,
+            c if c.is_ascii_control() => 4,
+            c if needs_escape(c) => 6,
+            c => unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
+        };
+    }
+    width
+}
+
+/// Writes a line as `terminal_safe` shows it, a piece at a time.
+fn write_shown(out: &mut impl Write, line: &str) -> io::Result<()> {
+    let mut rest = line;
+    while !rest.is_empty() {
+        let plain = rest.find(needs_escape).unwrap_or(rest.len());
+        let (head, tail) = rest.split_at(plain);
+        out.write_all(head.as_bytes())?;
+        let Some(c) = tail.chars().next() else { break };
+        // Tabs expand relative to the line start: escape from there on.
+        if c == '\t' {
+            return out.write_all(terminal_safe_from(line, line.len() - tail.len()).as_bytes());
+        }
+        out.write_all(terminal_safe(&tail[..c.len_utf8()], true).as_bytes())?;
+        rest = &tail[c.len_utf8()..];
+    }
+    Ok(())
+}
+
+/// `line[from..]` escaped, with tab stops counted from the start of `line`.
+fn terminal_safe_from(line: &str, from: usize) -> String {
+    let escaped = terminal_safe(line, true);
+    let prefix = terminal_safe(line.get(..from).unwrap_or(""), true);
+    escaped.get(prefix.len()..).unwrap_or("").to_string()
+}
+
 fn write_spaces(out: &mut impl Write, n: usize) -> io::Result<()> {
-    const SPACES: &[u8; 64] = &[b' '; 64];
+    write_repeated(out, b' ', n)
+}
+
+/// `n` times `byte`, without building them in memory first.
+fn write_repeated(out: &mut impl Write, byte: u8, n: usize) -> io::Result<()> {
+    let block = [byte; 256];
     let mut left = n;
     while left > 0 {
-        let take = left.min(SPACES.len());
-        out.write_all(SPACES.get(..take).unwrap_or_default())?;
+        let take = left.min(block.len());
+        out.write_all(block.get(..take).unwrap_or_default())?;
         left -= take;
     }
     Ok(())
@@ -367,10 +438,46 @@ fn json_string(text: &str, out: &mut String) {
     out.push('"');
 }
 
+/// `json_string`, written a piece at a time.
+fn write_json_string(out: &mut impl Write, text: &str) -> io::Result<()> {
+    let mut piece = String::with_capacity(8192);
+    out.write_all(b"\"")?;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut at = rest.len().min(4096);
+        while !rest.is_char_boundary(at) {
+            at -= 1;
+        }
+        let (head, tail) = rest.split_at(at);
+        piece.clear();
+        json_string(head, &mut piece);
+        out.write_all(piece.get(1..piece.len() - 1).unwrap_or("").as_bytes())?;
+        rest = tail;
+    }
+    out.write_all(b"\"")
+}
+
 /// Columns a text takes on a terminal, as psql counts them (wide CJK
 /// characters take two, combining marks none).
 fn display_width(text: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(text)
+}
+
+fn write_csv_field(out: &mut impl Write, value: Option<&str>) -> io::Result<()> {
+    match value {
+        Some(v) if v.len() >= 64 * 1024 => {
+            // Always quoted when large: no scan for what would need it.
+            out.write_all(b"\"")?;
+            for (i, part) in v.split('"').enumerate() {
+                if i > 0 {
+                    out.write_all(b"\"\"")?;
+                }
+                out.write_all(part.as_bytes())?;
+            }
+            out.write_all(b"\"")
+        }
+        other => out.write_all(csv_field(other).as_bytes()),
+    }
 }
 
 fn csv_field(value: Option<&str>) -> String {
@@ -404,6 +511,40 @@ fn markdown_cell(value: Option<&str>) -> String {
 }
 
 impl<W: Write> RowSink for Printer<W> {
+    fn row_owned(&mut self, values: Vec<Option<String>>) -> io::Result<()> {
+        if self.format != Format::Aligned {
+            let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+            return self.row(&refs);
+        }
+        // Large values are kept as they came, not copied into the buffer.
+        let mut small: Vec<Option<&str>> = Vec::with_capacity(values.len());
+        let mut large = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            match value {
+                Some(text) if text.len() >= 64 * 1024 => {
+                    large.push(i);
+                    small.push(None);
+                }
+                other => small.push(other.as_deref()),
+            }
+        }
+        for &i in &large {
+            if let (Some(w), Some(Some(text))) = (self.widths.get_mut(i), values.get(i)) {
+                for line in text.split('\n') {
+                    *w = (*w).max(shown_width(line));
+                }
+            }
+        }
+        self.row(&small)?;
+        let first_cell = self.ends.len().saturating_sub(values.len());
+        for (i, value) in values.into_iter().enumerate() {
+            if let (true, Some(text)) = (large.contains(&i), value) {
+                self.owned.push((first_cell + i, text));
+            }
+        }
+        Ok(())
+    }
+
     fn columns(&mut self, columns: &[Column]) -> io::Result<()> {
         self.columns = columns.to_vec();
         self.rows_in_statement = 0;
@@ -417,10 +558,7 @@ impl<W: Write> RowSink for Printer<W> {
         match self.format {
             Format::Aligned => {
                 self.header_printed = false;
-                self.widths = columns
-                    .iter()
-                    .map(|c| display_width(&terminal_safe(&c.name, true)))
-                    .collect();
+                self.widths = columns.iter().map(|c| shown_width(&c.name)).collect();
             }
             Format::Csv => {
                 let header: Vec<String> =
@@ -462,7 +600,7 @@ impl<W: Write> RowSink for Printer<W> {
                     let text = value.unwrap_or("");
                     if let Some(w) = self.widths.get_mut(i) {
                         for line in text.split('\n') {
-                            *w = (*w).max(display_width(&terminal_safe(line, true)));
+                            *w = (*w).max(shown_width(line));
                         }
                     }
                     self.data.push_str(text);
@@ -473,8 +611,13 @@ impl<W: Write> RowSink for Printer<W> {
                 }
             }
             Format::Csv => {
-                let fields: Vec<String> = values.iter().map(|v| csv_field(*v)).collect();
-                write!(self.out, "{}\r\n", fields.join(","))?;
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        self.out.write_all(b",")?;
+                    }
+                    write_csv_field(&mut self.out, *value)?;
+                }
+                self.out.write_all(b"\r\n")?;
             }
             Format::Json => {
                 let sep = if self.rows_in_statement == 0 {
@@ -482,9 +625,13 @@ impl<W: Write> RowSink for Printer<W> {
                 } else {
                     ",\n"
                 };
-                write!(self.out, "{sep}{}", self.json_object(values))?;
+                self.out.write_all(sep.as_bytes())?;
+                self.write_json_object(values)?;
             }
-            Format::Jsonl => writeln!(self.out, "{}", self.json_object(values))?,
+            Format::Jsonl => {
+                self.write_json_object(values)?;
+                self.out.write_all(b"\n")?;
+            }
             Format::Markdown => {
                 let cells: Vec<String> = values.iter().map(|v| markdown_cell(*v)).collect();
                 writeln!(self.out, "| {} |", cells.join(" | "))?;
@@ -637,6 +784,65 @@ mod tests {
             })
             .unwrap();
         assert!(note.unwrap().contains("truncated at 5 rows"));
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal_raw() {
+        let hostile = "a\u{1b}]0;x\u{7}\rb\u{7f}\u{202E}c";
+        let cols: &[(&str, u32)] = &[("n\u{1b}[2J", 25)];
+        let aligned = render(Format::Aligned, cols, &[&[Some(hostile)]], None);
+        assert_eq!(
+            aligned,
+            "          n\\x1B[2J           \n-----------------------------\n a\\x1B]0;x\\x07\\rb\\x7F\\u202Ec\n(1 row)\n\n"
+        );
+        let markdown = render(Format::Markdown, cols, &[&[Some(hostile)]], None);
+        assert!(
+            markdown.contains("| a\\\\x1B]0;x\\x07\\rb\\x7F\\u202Ec |")
+                || markdown.contains("| a\\x1B]0;x\\x07\\rb\\x7F\\u202Ec |"),
+            "{markdown}"
+        );
+        let json = render(Format::Json, cols, &[&[Some(hostile)]], None);
+        assert_eq!(
+            json,
+            "[\n{\"n\\u001b[2J\":\"a\\u001b]0;x\\u0007\\rb\\u007f\\u202ec\"}\n]\n"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed[0]["n\u{1b}[2J"], hostile);
+        let csv = render(Format::Csv, cols, &[&[Some("x\u{1b}y")]], None);
+        assert_eq!(csv, "\"n\u{1b}[2J\"\r\n\"x\u{1b}y\"\r\n");
+        for out in [&aligned, &markdown, &json] {
+            assert!(
+                !out.contains(['\u{1b}', '\u{7}', '\r', '\u{7f}', '\u{202E}']),
+                "{out:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cut_value_is_said_in_the_footer() {
+        let mut printer = Printer::new(Vec::new(), Format::Aligned);
+        printer
+            .columns(&[Column {
+                name: "v".into(),
+                type_oid: 25,
+            }])
+            .unwrap();
+        printer.row_owned(vec![Some("x".repeat(70_000))]).unwrap();
+        let result = StatementResult {
+            rows: 1,
+            has_rows: true,
+            truncated: Some(Truncation::MaxBytes(70_024)),
+            cut: Some(crate::pg::Cut {
+                column: 0,
+                kept: 70_000,
+                total: 500_000_000,
+            }),
+            ..Default::default()
+        };
+        printer.finish_statement(&result).unwrap();
+        let out = String::from_utf8(printer.into_inner()).unwrap();
+        assert!(out.contains(&format!(" {}\n", "x".repeat(70_000))));
+        assert!(out.ends_with("(1 row; truncated at the result budget of 70024 bytes (security.max_result_bytes; every value, NULL and row counts): narrow the query or select fewer columns; the value of column \"v\" in the last row was cut after 70000 of its 500000000 bytes)\n\n"), "{}", &out[out.len() - 400..]);
     }
 
     #[test]

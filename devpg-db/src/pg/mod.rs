@@ -58,6 +58,12 @@ pub struct Column {
 pub trait RowSink {
     fn columns(&mut self, columns: &[Column]) -> std::io::Result<()>;
     fn row(&mut self, values: &[Option<&str>]) -> std::io::Result<()>;
+    /// A row whose values the sink may keep without copying (a row cut to
+    /// the byte budget: its value can be as large as the budget).
+    fn row_owned(&mut self, values: Vec<Option<String>>) -> std::io::Result<()> {
+        let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+        self.row(&refs)
+    }
 }
 
 /// A sink that drops what it is given.
@@ -392,8 +398,7 @@ impl Client {
                         break Ok(());
                     }
                     let (values, cut) = self.read_cut_row(length, left)?;
-                    let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
-                    sink.row(&refs).map_err(output_error)?;
+                    sink.row_owned(values).map_err(output_error)?;
                     result.rows += 1;
                     result.cut = cut;
                     result.truncated = Some(Truncation::MaxBytes(limits.max_bytes));
@@ -574,7 +579,17 @@ impl Client {
                 continue;
             };
             let keep = size.min(usize::try_from(left).unwrap_or(usize::MAX));
-            let kept = self.take(keep)?;
+            // Straight into a buffer of its final size: no doubling, no copy.
+            let mut kept = Vec::new();
+            kept.try_reserve_exact(keep)
+                .map_err(|_| protocol("not enough memory for a value within the budget"))?;
+            while kept.len() < keep {
+                if self.input.is_empty() {
+                    self.read_some()?;
+                }
+                let part = (keep - kept.len()).min(self.input.len());
+                kept.extend_from_slice(self.input.split_to(part).as_ref());
+            }
             self.skip(size - keep)?;
             consumed += size;
             left -= keep as u64;
@@ -585,11 +600,14 @@ impl Client {
                     total: size as u64,
                 });
             }
-            let text = match std::str::from_utf8(&kept) {
-                Ok(text) => text.to_string(),
+            let text = match String::from_utf8(kept) {
+                Ok(text) => text,
                 // Cut inside a character: keep the characters before it.
-                Err(e) if keep < size => {
-                    String::from_utf8_lossy(&kept[..e.valid_up_to()]).into_owned()
+                Err(e) if keep < size && keep - e.utf8_error().valid_up_to() < 4 => {
+                    let valid = e.utf8_error().valid_up_to();
+                    let mut bytes = e.into_bytes();
+                    bytes.truncate(valid);
+                    String::from_utf8(bytes).map_err(|_| protocol("not UTF-8"))?
                 }
                 Err(_) => return Err(protocol("the server sent a value that is not UTF-8")),
             };
