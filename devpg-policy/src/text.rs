@@ -160,7 +160,7 @@ pub fn terminal_safe(line: &str, expand_tabs: bool) -> std::borrow::Cow<'_, str>
             '\t' if expand_tabs => loop {
                 out.push(' ');
                 width += 1;
-                if width % 8 == 0 {
+                if width.is_multiple_of(8) {
                     break;
                 }
             },
