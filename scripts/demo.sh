@@ -21,14 +21,15 @@ bin=$root/target/release
 
 project=$(mktemp -d /tmp/dev-postgres-demo.XXXXXX)
 sandbox=$project.sandbox
+guard_bin=$project.bin   # outside the project: the agent cannot replace the hook
 cleanup() {
     cd "$root"
     "$bin/dev-postgres" sandbox stop --dir "$sandbox" >/dev/null 2>&1 || true
-    rm -rf "$project"
+    rm -rf "$project" "$guard_bin"
 }
 trap cleanup EXIT
 cd "$project"
-export PATH="$project/.claude/bin:$bin:$PATH"
+export PATH="$guard_bin:$PATH"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() {
@@ -40,7 +41,7 @@ run() {
 }
 
 step "install into a project, and start a throwaway PostgreSQL with a sample schema"
-run dev-postgres install --from "$bin"
+run "$bin/dev-postgres" install --from "$bin" --bin-dir "$guard_bin"
 rm .dev-postgres.json   # the example's connections; the sandbox writes its own
 run dev-postgres sandbox start --dir "$sandbox"
 
@@ -68,7 +69,14 @@ run pg-query -c sandbox-ro "SET default_transaction_read_only = on; UPDATE users
 run pg-query -c sandbox-rw "DELETE FROM sessions"
 run pg-query -c sandbox-rw "INSERT INTO t VALUES (100, 200, 'demo') RETURNING *"
 
-step "the audit log: every attempt, hash-chained — and the doctor"
+step "the configuration is trusted as a human approved it: an edit switches nothing on"
+sed -i 's/"read-only"/"read-write"/' .dev-postgres.json
+run pg-query -c sandbox-ro "INSERT INTO t VALUES (1, 1, 'sneaky')"
+printf '\033[1m(the human reviews the file and restores it)\033[0m\n'
+sed -i '0,/"read-write"/s//"read-only"/' .dev-postgres.json
+run dev-postgres trust
+
+step "the audit log: every attempt written ahead, hash-chained, anchored outside the project — and the doctor"
 tail -n 1 .dev-postgres-query.log
 run pg-query --verify-log
 run dev-postgres doctor

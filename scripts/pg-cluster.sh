@@ -49,6 +49,8 @@ start)
     rm -f "$dir/pwfile"
     # certuser authenticates with its TLS client certificate only.
     as_postgres sed -i '1i hostssl all certuser 127.0.0.1/32 cert' "$dir/data/pg_hba.conf"
+    # dp_cleartext is asked for its password in clear text (pg-query must refuse to send it).
+    as_postgres sed -i '1i host all dp_cleartext 127.0.0.1/32 password' "$dir/data/pg_hba.conf"
     # TLS: a throwaway CA, and a server certificate for the name "localhost"
     # only (so verify-full to 127.0.0.1 must fail while verify-ca passes).
     tls="$dir/tls"
@@ -83,10 +85,10 @@ start)
     }
     port=$(free_port 54329)
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200 -c max_prepared_transactions=10 -c ssl=on -c ssl_cert_file=$tls/server.crt -c ssl_key_file=$tls/server.key" >&2 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200 -c max_prepared_transactions=10 -c log_connections=on -c ssl=on -c ssl_cert_file=$tls/server.crt -c ssl_key_file=$tls/server.key" >&2 \
         || { cat "$dir/server.log" >&2; exit 1; }
     as_postgres "$bin/psql" -X -q -h "$dir" -p "$port" -U postgres -d postgres \
-        -c "CREATE ROLE certuser LOGIN" -c "ALTER SYSTEM SET ssl_ca_file = '$tls/ca.crt'" -c "SELECT pg_reload_conf()" >/dev/null
+        -c "CREATE ROLE certuser LOGIN" -c "CREATE ROLE dp_cleartext LOGIN PASSWORD 'cleartext-pw'" -c "ALTER SYSTEM SET ssl_ca_file = '$tls/ca.crt'" -c "SELECT pg_reload_conf()" >/dev/null
 
     # PgBouncer in transaction mode in front of the server.
     bouncer_port=$(free_port $((port + 100)))

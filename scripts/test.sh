@@ -13,14 +13,22 @@ missing=()
 [ -e /usr/lib/llvm-14/lib/libclang.so.1 ] || [ -e /usr/lib/x86_64-linux-gnu/libclang-14.so.1 ] || missing+=(libclang1-14)
 [ -d /usr/lib/llvm-14/lib/clang ] || missing+=(libclang-common-14-dev)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# Claude Code's Bash sandbox on Linux (the walled-mode test), and prlimit.
+command -v bwrap >/dev/null || missing+=(bubblewrap)
+command -v socat >/dev/null || missing+=(socat)
+command -v prlimit >/dev/null || missing+=(util-linux)
+# SQLsmith: random valid SQL from the live catalog for the read-only differential.
+command -v sqlsmith >/dev/null || missing+=(sqlsmith)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing ${missing[*]}" >&2
     as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 command -v cargo >/dev/null || { echo "test.sh: cargo is needed (https://rustup.rs)" >&2; exit 3; }
-# The real Claude Code client, for the offline end-to-end hook test.
-if [ ! -x tests/claude/node_modules/.bin/claude ]; then
+# The real Claude Code client at the pinned version, for the offline end-to-end tests.
+pinned=$(python3 -c 'import json; print(json.load(open("tests/claude/package.json"))["dependencies"]["@anthropic-ai/claude-code"])')
+installed=$(python3 -c 'import json; print(json.load(open("tests/claude/node_modules/@anthropic-ai/claude-code/package.json"))["version"])' 2>/dev/null || true)
+if [ ! -x tests/claude/node_modules/.bin/claude ] || [ "$installed" != "$pinned" ]; then
     if ! command -v npm >/dev/null; then
         as_root apt-get update -qq
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
@@ -34,5 +42,13 @@ eval "$(scripts/pg-cluster.sh start "$cluster")"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# Generated files match their generators.
+cargo run --quiet -p xtask -- gen --check
+# The hook builds alone, and links neither the database side nor clap.
+cargo build --quiet -p pg-hook
+if cargo tree -p pg-hook -e normal --prefix none | grep -E '^(clap|rustls|postgres-protocol|chrono|devpg-db|devpg-cli) '; then
+    echo "test.sh: pg-hook links what only the database side needs" >&2
+    exit 1
+fi
 DEV_POSTGRES_FUZZ_SECONDS=${DEV_POSTGRES_FUZZ_SECONDS:-30} \
     cargo test --workspace --release -- --include-ignored

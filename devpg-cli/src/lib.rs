@@ -1,6 +1,7 @@
 //! What every binary's `main` shares: argument parsing that never lets clap
 //! choose an exit code, one-line errors, and panics that never escape as 101.
 
+use devpg_policy::config::redact::Redactor;
 use devpg_policy::error::Error;
 use devpg_policy::exit::ExitCode;
 use std::ffi::OsString;
@@ -54,11 +55,14 @@ pub fn run_main(
     body: impl FnOnce() -> Result<ExitCode, Outcome>,
 ) -> std::process::ExitCode {
     panic::set_hook(Box::new(|_| {}));
+    // Known before anything can fail: an argument, a path or SQL the agent
+    // passed back may be a secret, and even a usage error must not echo it.
+    set_secrets(baseline_secrets());
     let code = match panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(code)) | Ok(Err(Outcome::Exit(code))) => code,
         Ok(Err(Outcome::Error(error))) => {
-            let _ = writeln!(std::io::stderr(), "{program}: {error}");
-            error.exit_code()
+            let _ = writeln!(std::io::stderr(), "{program}: {}", mask(&error.to_string()));
+            devpg_policy::exit::for_error(&error)
         }
         Err(_) => {
             let _ = writeln!(
@@ -70,6 +74,81 @@ pub fn run_main(
         }
     };
     code.into()
+}
+
+/// The secrets this process knows so far (see [`set_secrets`]).
+static SECRETS: std::sync::Mutex<Option<Redactor>> = std::sync::Mutex::new(None);
+
+/// Every secret this process could resolve without being told which file to
+/// read: the environment's, the password and service files', and the
+/// passwords of the configuration found from the working directory (read for
+/// review only: masking must not depend on whether it is trusted).
+fn baseline_secrets() -> Redactor {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let config = devpg_policy::config::Config::load_for_review(None, &cwd).ok();
+    Redactor::for_config(
+        config.as_ref(),
+        &|name| std::env::var(name).ok(),
+        devpg_policy::config::paths::account_home().as_deref(),
+    )
+}
+
+/// Makes every later message of this process mask these secrets too.
+pub fn set_secrets(redactor: Redactor) {
+    if let Ok(mut known) = SECRETS.lock() {
+        *known = Some(match known.take() {
+            Some(before) => before.merged(redactor),
+            None => redactor,
+        });
+    }
+}
+
+/// `text` with every known secret masked.
+pub fn mask(text: &str) -> String {
+    match SECRETS
+        .lock()
+        .ok()
+        .as_ref()
+        .and_then(|known| known.as_ref())
+    {
+        Some(redactor) => redactor.redact(text),
+        None => text.to_string(),
+    }
+}
+
+/// One line on stderr, `program: text`, secrets masked.
+pub fn say(program: &str, text: &str) {
+    let _ = writeln!(std::io::stderr(), "{program}: {}", mask(text));
+}
+
+/// What every binary starts from: its name (for messages), the working
+/// directory, and the configuration with its warnings printed once.
+pub struct Startup {
+    pub program: &'static str,
+    pub cwd: std::path::PathBuf,
+}
+
+impl Startup {
+    pub fn new(program: &'static str) -> Result<Startup, Error> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::usage(format!("no working directory: {e}")))?;
+        Ok(Startup { program, cwd })
+    }
+
+    /// The project folder `-f FILE` must stay inside.
+    pub fn project_dir(&self) -> std::path::PathBuf {
+        devpg_policy::config::project_dir(&self.cwd)
+    }
+
+    /// The configuration (`--config PATH`, else found upwards from the
+    /// working directory), its warnings printed on stderr.
+    pub fn config(&self, path: Option<&Path>) -> Result<devpg_policy::config::Config, Error> {
+        let config = devpg_policy::config::Config::load(path, &self.cwd)?;
+        for warning in &config.warnings {
+            let _ = writeln!(std::io::stderr(), "{}: {warning}", self.program);
+        }
+        Ok(config)
+    }
 }
 
 /// Where a command's SQL comes from (shared by pg-query and pg-validate).
@@ -87,6 +166,8 @@ pub struct SqlSource {
 }
 
 impl SqlSource {
+    /// The SQL, from wherever it was given (pg-validate: it only classifies,
+    /// runs inside the agent's sandbox, and masks secrets in what it prints).
     pub fn read(&self) -> Result<String, Error> {
         read_sql(
             self.query.as_deref(),
@@ -94,6 +175,54 @@ impl SqlSource {
             self.sql.as_deref(),
         )
     }
+
+    /// The SQL; `-f FILE` only for a regular file inside `project` (no
+    /// symbolic link out of it): the wrappers run outside the agent's
+    /// sandbox and must not read the user's other files for it.
+    pub fn read_within(&self, project: &Path) -> Result<String, Error> {
+        if let Some(file) = &self.file {
+            check_inside(file, project)?;
+        }
+        read_sql(
+            self.query.as_deref(),
+            self.file.as_deref(),
+            self.sql.as_deref(),
+        )
+    }
+}
+
+fn check_inside(file: &Path, project: &Path) -> Result<(), Error> {
+    let refuse = |why: &str| {
+        Error::usage(format!(
+            "-f {}: {why}; give a file inside the project ({})",
+            file.display(),
+            project.display()
+        ))
+    };
+    let resolved = file.canonicalize().map_err(|source| Error::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let root = project
+        .canonicalize()
+        .map_err(|_| refuse("the project folder cannot be resolved"))?;
+    if !resolved.starts_with(&root) {
+        return Err(refuse("is outside the project (after following links)"));
+    }
+    if !resolved.is_file() {
+        return Err(refuse("is not a regular file"));
+    }
+    // A hard link inside the project can name a secret file outside it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if std::fs::metadata(&resolved).is_ok_and(|m| m.nlink() > 1) {
+            return Err(refuse(
+                "has other hard links (it may be a file from outside the project)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The SQL a command was given: `--query SQL`, `-f FILE`, a positional

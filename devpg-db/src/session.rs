@@ -131,3 +131,110 @@ impl Session {
         outcome.map(|_| ())
     }
 }
+
+/// Set by SIGINT, SIGTERM or SIGHUP once [`catch_signals`] has run.
+static INTERRUPTED: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+    std::sync::OnceLock::new();
+
+/// From now on SIGINT, SIGTERM and SIGHUP no longer kill the process: they
+/// set a flag the watchdog acts on (cancel on the server, roll back, exit 4
+/// with an audit outcome). Call it first thing, before connecting.
+pub fn catch_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    std::sync::Arc::clone(INTERRUPTED.get_or_init(|| {
+        // The client's own flag: it checks it between socket polls, so a
+        // signal ends even a wait on a frozen network within a second.
+        let flag = crate::pg::interrupt_flag();
+        for signal in [
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGHUP,
+        ] {
+            let _ = signal_hook::flag::register(signal, std::sync::Arc::clone(&flag));
+        }
+        // Past a file-size limit a write fails with EFBIG (and is reported
+        // like a full disk) instead of the signal killing us mid-run.
+        let _ = signal_hook::flag::register(
+            signal_hook::consts::SIGXFSZ,
+            std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        );
+        flag
+    }))
+}
+
+/// Why the watchdog stopped a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interruption {
+    /// SIGINT, SIGTERM or SIGHUP: the user (or the agent's client) stopped the run.
+    Signal,
+    /// The deadline passed (the server's statement_timeout should have fired first).
+    Deadline,
+}
+
+/// Cancels the session's statement on the server when a signal arrives or
+/// the deadline passes: part of the session's guarantee that nothing runs
+/// longer than allowed, whoever drives it.
+pub struct Watchdog {
+    done: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    interrupted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    timed_out: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Watchdog {
+    /// Watches `session` until [`Watchdog::stop`]; `timeout_seconds` 0: no deadline.
+    pub fn start(session: &Session, timeout_seconds: u64) -> Watchdog {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        use std::time::{Duration, Instant};
+        let interrupted = catch_signals();
+        let timed_out = Arc::new(AtomicBool::new(false));
+        // Wakes at once when the run ends (the sender is dropped), else every
+        // 20 ms to look at signals and the deadline.
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let token = session.cancel_token();
+        let (flag, late_flag) = (Arc::clone(&interrupted), Arc::clone(&timed_out));
+        let deadline = (timeout_seconds > 0).then(|| {
+            Instant::now() + Duration::from_secs(timeout_seconds) + Duration::from_secs(2)
+        });
+        let thread = std::thread::spawn(move || loop {
+            match finished.recv_timeout(Duration::from_millis(20)) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => return,
+            }
+            let late = deadline.is_some_and(|d| Instant::now() >= d);
+            if late {
+                late_flag.store(true, Ordering::SeqCst);
+            }
+            if flag.load(Ordering::SeqCst) {
+                let _ = token.cancel();
+                return;
+            }
+            if late {
+                let _ = token.time_out();
+                return;
+            }
+        });
+        Watchdog {
+            done: Some(done),
+            thread: Some(thread),
+            interrupted,
+            timed_out,
+        }
+    }
+
+    /// Stops watching; says whether (and why) the watchdog interrupted the run.
+    pub fn stop(mut self) -> Option<Interruption> {
+        use std::sync::atomic::Ordering;
+        drop(self.done.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        if self.interrupted.load(Ordering::SeqCst) {
+            Some(Interruption::Signal)
+        } else if self.timed_out.load(Ordering::SeqCst) {
+            Some(Interruption::Deadline)
+        } else {
+            None
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Classification throughput: a ≥100 KB file of mixed statements, parse
 //! included, on one thread. Target: ≥ 20,000 statements/s.
-//! Run: `cargo bench -p dev-postgres-core --bench classify`.
+//! Run: `cargo bench -p devpg-policy --bench classify`.
 use devpg_policy::sql::classify;
 use devpg_policy::Mode;
 use std::time::Instant;
@@ -22,6 +22,8 @@ const MIX: &[&str] = &[
     "SELECT * FROM generate_series(1, 10) g, LATERAL (SELECT g * 2 AS twice) t",
     "DO $$BEGIN UPDATE t SET a = 1 WHERE b = 2; END$$",
     "SELECT 'DELETE FROM users; DROP TABLE x' AS harmless, E'\\'quoted\\'', $tag$ UPDATE $tag$",
+    "DELETE FROM t WHERE (1 = 1 OR id = 5) AND EXISTS (SELECT 1 FROM t2 WHERE t2.id = t.id)",
+    "SELECT j.pg_notify, x.id FROM (SELECT 'x' AS pg_notify) j, users x WHERE x.id::text = '1'",
 ];
 
 fn main() {
@@ -43,12 +45,13 @@ fn main() {
         best = best.min(seconds);
     }
     let rate = count as f64 / best;
+    let ratio = rate / 20_000.0;
     println!(
-        "classify: {} statements in {} KB: {:.1} ms, {:.0} statements/s (target >= 20000: {})",
+        "classify: {} statements in {} KB: {:.1} ms, {:.0} statements/s = {ratio:.2}x the target of 20000/s ({})",
         count,
         file.len() / 1024,
         best * 1000.0,
         rate,
-        if rate >= 20_000.0 { "met" } else { "MISSED" }
+        if ratio >= 1.0 { "met" } else { "MISSED" }
     );
 }

@@ -1,7 +1,6 @@
 //! The one error type of dev-postgres. Each variant carries what a user needs
-//! to act on it; [`Error::exit_code`] is the single mapping to exit codes.
+//! to act on it; [`crate::exit::for_error`] is the single mapping to exit codes.
 
-use crate::exit::ExitCode;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -18,7 +17,18 @@ pub enum Error {
     Stdin(std::io::Error),
     /// Configuration is wrong: where, and what.
     Config { place: String, message: String },
-    /// Something failed while running (server, network, log).
+    /// A configuration file a human has not approved (or that changed since).
+    Untrusted { path: PathBuf, reason: String },
+    /// The server or the connection failed, on a named connection.
+    Database {
+        connection: String,
+        /// The server's SQLSTATE, when the server reported the error.
+        sqlstate: Option<String>,
+        message: String,
+    },
+    /// The audit log cannot be written or does not verify: nothing runs.
+    Audit(String),
+    /// Something else failed while running.
     Execution(String),
 }
 
@@ -27,12 +37,11 @@ impl Error {
         Error::Usage(message.into())
     }
 
-    pub fn exit_code(&self) -> ExitCode {
+    /// The SQLSTATE, for a database error the server reported.
+    pub fn sqlstate(&self) -> Option<&str> {
         match self {
-            Error::Usage(_) | Error::Read { .. } | Error::Stdin(_) | Error::Config { .. } => {
-                ExitCode::Usage
-            }
-            Error::Execution(_) => ExitCode::Execution,
+            Error::Database { sqlstate, .. } => sqlstate.as_deref(),
+            _ => None,
         }
     }
 }
@@ -40,34 +49,27 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(message) => write!(f, "{message}"),
+            Error::Usage(message) | Error::Execution(message) | Error::Audit(message) => {
+                f.write_str(message)
+            }
             Error::Read { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
             }
             Error::Stdin(source) => write!(f, "cannot read standard input: {source}"),
             Error::Config { place, message } => write!(f, "{place}: {message}"),
-            Error::Execution(message) => write!(f, "{message}"),
+            Error::Untrusted { path, reason } => write!(
+                f,
+                "{}: {reason}; nothing was run. A human must review it and run: dev-postgres trust {}",
+                path.display(),
+                crate::text::shell_quote(&path.display().to_string())
+            ),
+            Error::Database {
+                connection,
+                message,
+                ..
+            } => write!(f, "connection '{connection}': {message}"),
         }
     }
 }
 
 impl std::error::Error for Error {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn usage_and_config_errors_exit_3_execution_errors_exit_4() {
-        assert_eq!(Error::usage("x").exit_code(), ExitCode::Usage);
-        let config = Error::Config {
-            place: "a.json".into(),
-            message: "bad".into(),
-        };
-        assert_eq!(config.exit_code(), ExitCode::Usage);
-        assert_eq!(
-            Error::Execution("x".into()).exit_code(),
-            ExitCode::Execution
-        );
-    }
-}

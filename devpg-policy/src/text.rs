@@ -56,54 +56,24 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
+        let mut current = Vec::with_capacity(b.len() + 1);
+        current.push(i + 1);
         for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(row[j]).min(row[j + 1])
-            };
-            prev = cur;
+            let at = |row: &[usize], k: usize| row.get(k).copied().unwrap_or(usize::MAX);
+            let substitution = at(&previous, j).saturating_add(usize::from(ca != *cb));
+            let deletion = at(&previous, j + 1).saturating_add(1);
+            let insertion = current
+                .last()
+                .copied()
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            current.push(substitution.min(deletion).min(insertion));
         }
+        previous = current;
     }
-    row[b.len()]
-}
-
-/// `word` as one shell word a human can paste into sh, bash or zsh: as it
-/// is when it holds only safe characters, else single-quoted; a word with
-/// control characters is ANSI-C quoted (`$'…'`), so pasting it cannot run
-/// anything or move the cursor.
-pub fn shell_quote(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        return word.to_string();
-    }
-    if word.chars().any(|c| c.is_control() || is_bidi_control(c)) {
-        let mut quoted = String::from("$'");
-        for c in word.chars() {
-            match c {
-                '\\' => quoted.push_str("\\\\"),
-                '\'' => quoted.push_str("\\'"),
-                '\n' => quoted.push_str("\\n"),
-                '\t' => quoted.push_str("\\t"),
-                '\r' => quoted.push_str("\\r"),
-                c if (c as u32) < 0x80 && c.is_control() => {
-                    quoted.push_str(&format!("\\x{:02x}", c as u32));
-                }
-                c if c.is_control() || is_bidi_control(c) => {
-                    quoted.push_str(&format!("\\u{:04x}", c as u32));
-                }
-                c => quoted.push(c),
-            }
-        }
-        quoted.push('\'');
-        return quoted;
-    }
-    format!("'{}'", word.replace('\'', "'\\''"))
+    previous.last().copied().unwrap_or(0)
 }
 
 /// Keywords PostgreSQL's `quote_ident()` quotes: every category but unreserved.
@@ -132,9 +102,9 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Whether `c` must not reach a terminal as it is.
+/// Whether `c` must not reach a terminal as it is (`is_terminal_control`).
 pub fn needs_escape(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    is_terminal_control(c)
 }
 
 /// One line of a value (no `\n`) as psql's aligned format shows it: `\r`
@@ -222,24 +192,6 @@ mod tests {
     }
 
     #[test]
-    fn shell_quote_makes_one_inert_word() {
-        let cases = [
-            ("dev", "dev"),
-            ("dev-db_2", "dev-db_2"),
-            ("", "''"),
-            ("dev; touch /tmp/x", "'dev; touch /tmp/x'"),
-            ("it's", "'it'\\''s'"),
-            ("$(id)", "'$(id)'"),
-            ("a\u{1b}]0;x\u{7}", "$'a\\x1b]0;x\\x07'"),
-            ("a'\nb", "$'a\\'\\nb'"),
-            ("\u{202E}x", "$'\\u202ex'"),
-        ];
-        for (word, quoted) in cases {
-            assert_eq!(shell_quote(word), quoted, "{word:?}");
-        }
-    }
-
-    #[test]
     fn quote_ident_quotes_as_postgresql_does() {
         let cases = [
             ("users", "users"),
@@ -296,5 +248,128 @@ mod tests {
         assert_eq!(closest("pasword", keys), Some("password"));
         assert_eq!(closest("databse", keys), Some("database"));
         assert_eq!(closest("zzzzzzzz", keys), None);
+    }
+}
+
+/// `word` as one shell word that pastes safely into sh, bash and zsh: left
+/// bare when it holds only characters no shell treats specially, else in
+/// single quotes (a `'` inside becomes `'\''`).
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod shell_quote_tests {
+    use super::shell_quote;
+
+    #[test]
+    fn words_that_a_shell_would_read_otherwise_are_single_quoted() {
+        assert_eq!(shell_quote("dev"), "dev");
+        assert_eq!(shell_quote("/a/b.json"), "/a/b.json");
+        assert_eq!(shell_quote("dev; touch /tmp/x"), "'dev; touch /tmp/x'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("$(id)"), "'$(id)'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a\nb"), "'a\nb'");
+    }
+}
+
+/// The current UTC time as RFC 3339 with `digits` fractional digits (0 to 9),
+/// e.g. `2026-11-29T05:01:12.345Z`.
+pub fn utc_now_rfc3339(digits: usize) -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    rfc3339(since.as_secs(), since.subsec_nanos(), digits)
+}
+
+fn rfc3339(seconds: u64, nanos: u32, digits: usize) -> String {
+    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+    let rest = seconds % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let digits = digits.min(9);
+    let fraction = if digits == 0 {
+        String::new()
+    } else {
+        let all = format!("{nanos:09}");
+        format!(".{}", all.get(..digits).unwrap_or(&all))
+    };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{fraction}Z",
+        rest / 3_600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::rfc3339;
+
+    #[test]
+    fn utc_times_are_rfc3339() {
+        assert_eq!(rfc3339(0, 0, 3), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(951_782_400, 0, 0), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            rfc3339(1_795_926_448, 911_766_160, 3),
+            "2026-11-29T04:27:28.911Z"
+        );
+        assert_eq!(
+            rfc3339(4_102_444_799, 123_456_789, 6),
+            "2099-12-31T23:59:59.123456Z"
+        );
+    }
+}
+
+/// Is `c` a character that can move the cursor, hide text or reorder it on a
+/// terminal (C0/C1 controls, DEL, bidirectional overrides and isolates)?
+pub fn is_terminal_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every terminal control character made visible (`\u{1b}`), so
+/// what a human reads is what is there.
+pub fn visible(text: &str) -> String {
+    if !text.chars().any(is_terminal_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if is_terminal_control(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod visible_tests {
+    use super::visible;
+
+    #[test]
+    fn controls_and_bidi_overrides_are_made_visible() {
+        assert_eq!(visible("ro"), "ro");
+        assert_eq!(visible("z\u{1b}[2A\r"), "z\\u{1b}[2A\\u{d}");
+        assert_eq!(visible("a\u{202E}b"), "a\\u{202e}b");
+        assert_eq!(visible("line\nnext"), "line\\u{a}next");
     }
 }

@@ -59,3 +59,30 @@ fn stricter_modes_are_never_more_permissive() {
         );
     }
 }
+
+/// Every VOLATILE function PostgreSQL 15 and Debian's contrib extensions ship
+/// (tests/corpus/volatile/pg15-contrib.txt, generated from a live cluster) is
+/// either a side effect with its family or on the effect-free allow-list: a
+/// new PostgreSQL or extension version that brings another fails here.
+#[test]
+fn every_volatile_function_postgresql_ships_is_classified() {
+    use devpg_policy::sql::{effect_free_volatile, side_effect};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/corpus/volatile/pg15-contrib.txt");
+    let list = std::fs::read_to_string(&path).expect("the volatile function list");
+    let names: Vec<&str> = list
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.len() > 300, "only {} names", names.len());
+    let unclassified: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| side_effect(name, None).is_none() && !effect_free_volatile(name))
+        .collect();
+    assert!(
+        unclassified.is_empty(),
+        "volatile functions on neither list (add each to side_effect_functions.txt with its family, or to effect_free_volatile_functions.txt): {unclassified:?}"
+    );
+}

@@ -3,7 +3,8 @@
 Claude Code client runs offline in tests.
 
 A prompt `run: COMMAND` is answered with one Bash tool call of exactly
-COMMAND; the next request (which carries the tool_result) ends the turn with
+COMMAND, and `tool: NAME {JSON input}` with one call of tool NAME (Read,
+Write, Edit, WebFetch, …) with that input; the next request (which carries the tool_result) ends the turn with
 a text block `TOOL_RESULT is_error=<bool>: <content>`, so the client's final
 `result` shows what the hook did. Any other request gets a short text reply.
 
@@ -39,6 +40,10 @@ def reply(request):
                 return [{"type": "text", "text": f"TOOL_RESULT is_error={flag}: {result}"}], "end_turn"
     prompt = text_of(content)
     for line in prompt.splitlines():
+        if line.startswith("tool: ") and request.get("tools"):
+            name, _, raw = line[len("tool: "):].partition(" ")
+            return [{"type": "tool_use", "id": "toolu_standin_1", "name": name,
+                     "input": json.loads(raw)}], "tool_use"
         if line.startswith("run: ") and request.get("tools"):
             command = line[len("run: "):]
             return [{"type": "tool_use", "id": "toolu_standin_1", "name": "Bash",

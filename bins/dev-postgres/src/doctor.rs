@@ -1,9 +1,10 @@
 //! `dev-postgres doctor`: checks that the setup really is safe, each finding
 //! with what to do about it.
 
-use devpg_db::audit::{self, AuditLog};
-use devpg_policy::config::{self, Config};
 use devpg_db::session::Session;
+use devpg_policy::audit::{self, AuditLog};
+use devpg_policy::config::{self, paths, trust, Config};
+use devpg_policy::text::shell_quote;
 use devpg_policy::Mode;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -65,7 +66,7 @@ const ROLE_QUERY: &str = "SELECT json_build_object(
 
 pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Vec<Check> {
     let mut checks = Vec::new();
-    let config = match Config::load(config_path, cwd) {
+    let config = match Config::load_for_review(config_path, cwd) {
         Ok(config) => {
             let place = config
                 .path
@@ -97,7 +98,39 @@ pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Ve
             return checks;
         }
     };
-    for connection in config.connections.values() {
+    let mut trusted = true;
+    for file in &config.files {
+        let verdict = std::fs::read(file)
+            .map_err(|source| devpg_policy::Error::Read {
+                path: file.clone(),
+                source,
+            })
+            .and_then(|bytes| trust::check(file, &bytes));
+        checks.push(match verdict {
+            Ok(()) => Check::pass(
+                "configuration trusted",
+                format!("{}: unchanged since a human trusted it", file.display()),
+            ),
+            Err(error) => {
+                trusted = false;
+                Check::fail(
+                    "configuration trusted",
+                    error.to_string(),
+                    format!(
+                        "review the file, then run: dev-postgres trust {}",
+                        shell_quote(&file.display().to_string())
+                    ),
+                )
+            }
+        });
+    }
+    // Nothing connects on a configuration no human approved.
+    let connections: Vec<_> = if trusted {
+        config.connections.values().collect()
+    } else {
+        Vec::new()
+    };
+    for connection in connections {
         let name = &connection.name;
         let mut warnings = Vec::new();
         let params = match config::resolve(connection, &env, home, &mut warnings) {
@@ -150,10 +183,10 @@ pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Ve
         }
         let _ = session.finish(false);
     }
-    checks.extend(hook_checks(
-        config.path.as_deref().and_then(Path::parent).unwrap_or(cwd),
-        home,
-    ));
+    let project = config.path.as_deref().and_then(Path::parent).unwrap_or(cwd);
+    checks.extend(hook_checks(project, home));
+    checks.extend(protection_checks(project, home));
+    checks.extend(wall_checks(project, home, &config));
     let log = config.log_path(cwd);
     match AuditLog::open(&log, config.security.log_max_bytes).and_then(|_| audit::verify(&log)) {
         Ok(report) => match report.problem {
@@ -166,6 +199,338 @@ pub fn doctor(config_path: Option<&Path>, cwd: &Path, home: Option<&Path>) -> Ve
         },
         Err(error) => checks.push(Check::fail("audit log", error.to_string(), "make the log's folder writable")),
     }
+    if let Some(socket) = &config.security.audit_syslog {
+        checks.push(syslog_check(socket));
+    }
+    checks
+}
+
+/// Walled mode, as Claude Code will read it: only when a wall is installed
+/// (a wall record, or a sandbox enabled in the user or managed settings).
+fn wall_checks(project: &Path, home: Option<&Path>, config: &Config) -> Vec<Check> {
+    let tiers: Vec<PathBuf> = [crate::wall::managed_settings()]
+        .into_iter()
+        .chain(home.map(|h| h.join(".claude/settings.json")))
+        .collect();
+    let walled = tiers.iter().find_map(|file| {
+        let text = std::fs::read_to_string(file).ok()?;
+        let settings = devpg_policy::json::parse_strict(&text).ok()?;
+        let recorded = file.with_file_name("dev-postgres-wall.json").exists();
+        (recorded || settings.pointer("/sandbox/enabled") == Some(&json!(true)))
+            .then(|| (file.clone(), settings))
+    });
+    let Some((file, settings)) = walled else {
+        let project_only = read_settings(project, None)
+            .iter()
+            .any(|(_, s)| s.pointer("/sandbox/enabled") == Some(&json!(true)));
+        return if project_only {
+            vec![Check::fail(
+                "wall in a trusted tier",
+                "the sandbox is enabled only in the project's settings, which a file the agent writes can undo",
+                "run `dev-postgres install --wall` (user settings) or `--wall --managed` (as root)",
+            )]
+        } else {
+            Vec::new()
+        };
+    };
+    let mut checks = vec![Check::pass(
+        "wall in a trusted tier",
+        file.display().to_string(),
+    )];
+    let is = |pointer: &str, value: Value| settings.pointer(pointer) == Some(&value);
+    let mut missing = Vec::new();
+    for (pointer, value) in [
+        ("/sandbox/enabled", json!(true)),
+        ("/sandbox/failIfUnavailable", json!(true)),
+        ("/sandbox/allowUnsandboxedCommands", json!(false)),
+        ("/sandbox/network/strictAllowlist", json!(true)),
+    ] {
+        if !is(pointer, value.clone()) {
+            missing.push(format!("{pointer} = {value}"));
+        }
+    }
+    let holds = |pointer: &str, item: Value| {
+        settings
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.contains(&item))
+    };
+    for command in crate::wall::EXCLUDED_COMMANDS {
+        if !holds("/sandbox/excludedCommands", json!(command)) {
+            missing.push(format!("excludedCommands {command}"));
+        }
+    }
+    let bin_dir = paths::default_bin_dir().unwrap_or_default();
+    let policy = crate::wall::Policy::new(config, project, &bin_dir);
+    for host in &policy.denied_hosts {
+        if !holds("/sandbox/network/deniedDomains", json!(host)) {
+            missing.push(format!("deniedDomains {host}"));
+        }
+        if holds("/sandbox/network/allowedDomains", json!(host)) {
+            missing.push(format!("allowedDomains must not hold {host}"));
+        }
+    }
+    for variable in &policy.secret_variables {
+        if !holds(
+            "/sandbox/credentials/envVars",
+            json!({"name": variable, "mode": "deny"}),
+        ) {
+            missing.push(format!("credentials.envVars {variable}"));
+        }
+    }
+    for secret in &policy.secret_files {
+        if !holds("/sandbox/filesystem/denyRead", json!(secret)) {
+            missing.push(format!("filesystem.denyRead {secret}"));
+        }
+    }
+    checks.push(if missing.is_empty() {
+        Check::pass("wall settings", "sandbox on and required, no escape hatch, wrappers excluded, database hosts and secrets denied")
+    } else {
+        Check::fail(
+            "wall settings",
+            format!("missing or wrong: {}", missing.join("; ")),
+            "run `dev-postgres install --wall` again (after `dev-postgres trust` if the configuration changed)",
+        )
+    });
+    // Nothing in any tier may weaken it.
+    let mut weakened = Vec::new();
+    let mut all = read_settings(project, None);
+    all.push((file.clone(), settings.clone()));
+    for (tier, tier_settings) in &all {
+        for switch in crate::wall::WEAKENING {
+            if tier_settings.pointer(&format!("/sandbox/{switch}")) == Some(&json!(true)) {
+                weakened.push(format!("{}: sandbox.{switch}", tier.display()));
+            }
+        }
+        if tier_settings.pointer("/sandbox/filesystem/disabled") == Some(&json!(true)) {
+            weakened.push(format!("{}: sandbox.filesystem.disabled", tier.display()));
+        }
+        if tier != &file && tier_settings.pointer("/sandbox/enabled") == Some(&json!(false)) {
+            weakened.push(format!("{}: sandbox.enabled false", tier.display()));
+        }
+        for excluded in tier_settings
+            .pointer("/sandbox/excludedCommands")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = excluded.as_str().unwrap_or_default();
+            if tier != &file && !crate::wall::EXCLUDED_COMMANDS.contains(&name) {
+                weakened.push(format!("{}: excludedCommands {name}", tier.display()));
+            }
+        }
+    }
+    checks.push(if weakened.is_empty() {
+        Check::pass(
+            "nothing weakens the wall",
+            "no weakening switch or extra exclusion in any tier",
+        )
+    } else {
+        Check::fail(
+            "nothing weakens the wall",
+            weakened.join("; "),
+            "remove those settings (and find out who added them)",
+        )
+    });
+    let missing_tools: Vec<&str> = if cfg!(target_os = "linux") {
+        ["bwrap", "socat"]
+            .into_iter()
+            .filter(|p| crate::wall::find_on_path(p).is_none())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    checks.push(if missing_tools.is_empty() {
+        Check::pass("sandbox can run", "bubblewrap and socat are installed")
+    } else {
+        Check::fail(
+            "sandbox can run",
+            format!("missing: {}", missing_tools.join(", ")),
+            "apt-get install bubblewrap socat",
+        )
+    });
+    let wrappers: Vec<String> = ["pg-query", "pg-schema"]
+        .into_iter()
+        .filter(|w| crate::wall::find_on_path(w).is_none())
+        .map(String::from)
+        .collect();
+    checks.push(if wrappers.is_empty() {
+        Check::pass(
+            "wrappers on PATH",
+            "pg-query and pg-schema run by their bare names (the only way out of the sandbox)",
+        )
+    } else {
+        Check::fail(
+            "wrappers on PATH",
+            format!("{} not found on PATH", wrappers.join(", ")),
+            format!(
+                "add {} to the PATH Claude Code starts with",
+                bin_dir.display()
+            ),
+        )
+    });
+    let root = std::fs::metadata("/proc/self").is_ok_and(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid() == 0
+    });
+    checks.push(if root {
+        Check::fail(
+            "agent not root",
+            "this account is root: file ownership protects nothing and bypassPermissions is allowed",
+            "run the agent as a non-root user, with the binaries and managed settings owned by root",
+        )
+    } else {
+        Check::pass("agent not root", "this account is not root")
+    });
+    checks
+}
+
+/// The first word of a shell command, with single or double quotes removed
+/// (the hook command install writes: a path, then `|| exit 2`).
+fn first_word(command: &str) -> Option<String> {
+    let command = command.trim_start();
+    match command.chars().next()? {
+        quote @ ('\'' | '"') => {
+            let rest = command.get(1..)?;
+            rest.find(quote)
+                .and_then(|end| rest.get(..end))
+                .map(String::from)
+        }
+        _ => command.split_whitespace().next().map(String::from),
+    }
+}
+
+fn syslog_check(socket: &Path) -> Check {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let is_socket = std::fs::metadata(socket).is_ok_and(|m| m.file_type().is_socket());
+        if is_socket
+            && devpg_policy::syslog::send_to(socket, r#"{"doctor":"syslog check"}"#).is_ok()
+        {
+            return Check::pass(
+                "audit syslog copy",
+                format!("{} accepts records", socket.display()),
+            );
+        }
+    }
+    Check::fail(
+        "audit syslog copy",
+        format!(
+            "security.audit_syslog is on, but {} does not accept records",
+            "/dev/log"
+        ),
+        "start the system's syslog daemon (e.g. apt-get install rsyslog), or turn audit_syslog off",
+    )
+}
+
+/// Every settings file Claude Code reads for the project, parsed; unreadable ones skipped.
+fn read_settings(project: &Path, home: Option<&Path>) -> Vec<(PathBuf, Value)> {
+    settings_files(project, home)
+        .into_iter()
+        .filter_map(|file| {
+            let text = std::fs::read_to_string(&file).ok()?;
+            let value = devpg_policy::json::parse_strict(&text).ok()?;
+            Some((file, value))
+        })
+        .collect()
+}
+
+/// The guard's own files are fenced from the agent's edit tools, and the
+/// binaries live outside the project.
+fn protection_checks(project: &Path, home: Option<&Path>) -> Vec<Check> {
+    let settings = read_settings(project, home);
+    let denied: Vec<String> = settings
+        .iter()
+        .flat_map(|(_, s)| {
+            s["permissions"]["deny"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|r| r.as_str().map(String::from))
+        .collect();
+    let mut checks = Vec::new();
+    let wanted = [
+        "Edit(**/.dev-postgres.json)",
+        "Read(~/.pgpass)",
+        "Edit(~/.claude/settings.json)",
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|rule| !denied.iter().any(|d| d == rule))
+        .collect();
+    checks.push(if missing.is_empty() {
+        Check::pass(
+            "protected paths denied",
+            "the edit and read tools are denied the guard's files and the secrets",
+        )
+    } else {
+        Check::fail(
+            "protected paths denied",
+            format!("permissions.deny lacks {}", missing.join(", ")),
+            "run `dev-postgres install` again",
+        )
+    });
+    let hook_commands: Vec<(String, String)> = settings
+        .iter()
+        .flat_map(|(_, s)| {
+            s["hooks"]["PreToolUse"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|entry| {
+            let matcher = entry["matcher"].as_str().unwrap_or_default().to_string();
+            entry["hooks"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(move |h| {
+                    h["command"]
+                        .as_str()
+                        .map(|c| (matcher.clone(), c.to_string()))
+                })
+        })
+        .filter(|(_, command)| command.contains("pg-hook"))
+        .collect();
+    let edits_covered = ["Write", "Edit", "MultiEdit", "NotebookEdit"]
+        .iter()
+        .all(|tool| {
+            hook_commands
+                .iter()
+                .any(|(matcher, _)| matcher.split('|').any(|m| m == *tool) || matcher == "*")
+        });
+    checks.push(if edits_covered {
+        Check::pass("hook registered for the edit tools", "Write, Edit, MultiEdit and NotebookEdit")
+    } else {
+        Check::fail(
+            "hook registered for the edit tools",
+            "no pg-hook entry for Write|Edit|MultiEdit|NotebookEdit: the agent could edit the guard's files",
+            "run `dev-postgres install` again",
+        )
+    });
+    let inside: Vec<&str> = hook_commands
+        .iter()
+        .map(|(_, c)| c.as_str())
+        .filter(|c| {
+            c.contains("CLAUDE_PROJECT_DIR")
+                || first_word(c).is_none_or(|binary| Path::new(&binary).starts_with(project))
+        })
+        .collect();
+    checks.push(if inside.is_empty() && !hook_commands.is_empty() {
+        Check::pass("binaries outside the project", "the hook runs from a folder the project does not hold")
+    } else if hook_commands.is_empty() {
+        Check::fail("binaries outside the project", "no hook registered", "run `dev-postgres install`")
+    } else {
+        Check::fail(
+            "binaries outside the project",
+            format!("the hook runs from inside the project ({}), where the agent writes", inside.join("; ")),
+            "run `dev-postgres install` again: it installs the binaries in the account's data folder",
+        )
+    });
     checks
 }
 
@@ -229,7 +594,7 @@ fn hook_checks(project: &Path, home: Option<&Path>) -> Vec<Check> {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
-        let Ok(settings) = serde_json::from_str::<Value>(&text) else {
+        let Ok(settings) = devpg_policy::json::parse_strict(&text) else {
             continue;
         };
         for entry in settings["hooks"]["PreToolUse"]

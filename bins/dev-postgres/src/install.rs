@@ -3,25 +3,28 @@
 //! create the config from the example, ignore the config and the log in git
 //! — and record every change in a manifest so uninstall reverses exactly that.
 
+use devpg_policy::config::{paths, trust};
+use devpg_policy::json::parse_strict;
+use devpg_policy::text::shell_quote;
 use devpg_policy::Error;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
-pub const BINARIES: &[&str] = &["pg-hook", "pg-query", "pg-schema", "pg-validate"];
-const SKILL: &str = include_str!("../../../skill/dev-postgres/SKILL.md");
+/// What install copies into the binaries' folder.
+pub const BINARIES: &[&str] = &[
+    "dev-postgres",
+    "pg-hook",
+    "pg-query",
+    "pg-schema",
+    "pg-validate",
+];
+const SKILL: &str = include_str!("../../../skills/dev-postgres/SKILL.md");
 const EXAMPLE_CONFIG: &str = include_str!("../../../.dev-postgres.json.example");
+/// The one template of the settings install merges: hook registration and deny rules.
+pub const SETTINGS_TEMPLATE: &str = include_str!("../../../templates/claude-settings.json");
+const HOOK_PLACEHOLDER: &str = "@PG_HOOK@";
 const MANIFEST: &str = "dev-postgres-install.json";
 const GITIGNORE_LINES: &[&str] = &[".dev-postgres.json", ".dev-postgres-query.log*"];
-/// `permissions.deny` rules: a cheap second layer in front of the hook.
-const DENY_RULES: &[&str] = &[
-    "Bash(createdb:*)",
-    "Bash(dropdb:*)",
-    "Bash(pg_dump:*)",
-    "Bash(pg_dumpall:*)",
-    "Bash(pg_restore:*)",
-    "Bash(pgcli:*)",
-    "Bash(psql:*)",
-];
 
 /// Where an installation goes.
 pub struct Target {
@@ -29,24 +32,29 @@ pub struct Target {
     pub claude_dir: PathBuf,
     /// The project folder (None with `--user`).
     pub project: Option<PathBuf>,
-    /// How the hook command names the folder holding `.claude`.
-    pub hook_root: &'static str,
+    /// Where the binaries go: outside every project, so the agent cannot
+    /// replace the hook it is judged by.
+    pub bin_dir: PathBuf,
+    /// The account's home (for the user-level files the deny rules protect).
+    pub home: PathBuf,
 }
 
 impl Target {
-    pub fn project(dir: &Path) -> Target {
+    pub fn project(dir: &Path, bin_dir: &Path, home: &Path) -> Target {
         Target {
             claude_dir: dir.join(".claude"),
             project: Some(dir.to_path_buf()),
-            hook_root: "\"$CLAUDE_PROJECT_DIR\"/.claude",
+            bin_dir: bin_dir.to_path_buf(),
+            home: home.to_path_buf(),
         }
     }
 
-    pub fn user(home: &Path) -> Target {
+    pub fn user(home: &Path, bin_dir: &Path) -> Target {
         Target {
             claude_dir: home.join(".claude"),
             project: None,
-            hook_root: "\"$HOME\"/.claude",
+            bin_dir: bin_dir.to_path_buf(),
+            home: home.to_path_buf(),
         }
     }
 
@@ -54,9 +62,69 @@ impl Target {
         self.claude_dir.join("settings.json")
     }
 
+    /// The registered command: the hook by absolute path; `|| exit 2` turns
+    /// a missing or crashing hook into a block (Claude Code runs the tool on
+    /// any other failure).
     pub fn hook_command(&self) -> String {
-        format!("{}/bin/pg-hook || exit 2", self.hook_root)
+        format!(
+            "{} || exit 2",
+            shell_quote(&self.bin_dir.join("pg-hook").display().to_string())
+        )
     }
+
+    /// `permissions.deny` rules for the guard's own files: the edit tools run
+    /// in the client's process, outside any sandbox and before any hook
+    /// could be trusted, so they are fenced here too. `//` makes a path absolute.
+    pub fn protected_rules(&self) -> Vec<String> {
+        let absolute = |path: &Path| format!("/{}", path.display());
+        let mut rules = vec![
+            "Edit(**/.dev-postgres.json)".to_string(),
+            "Edit(**/.dev-postgres-query.log*)".to_string(),
+            format!("Edit({}/**)", absolute(&self.bin_dir)),
+            "Edit(//etc/claude-code/**)".to_string(),
+        ];
+        if let Some(data) = paths::data_dir() {
+            rules.push(format!("Edit({}/**)", absolute(&data)));
+            rules.push(format!("Read({})", absolute(&data.join("trust.json"))));
+        }
+        if let Some(user_config) =
+            paths::user_config().and_then(|p| p.parent().map(Path::to_path_buf))
+        {
+            rules.push(format!("Edit({}/**)", absolute(&user_config)));
+        }
+        // `~/` is the home Claude Code itself reads its user settings from.
+        let mut claude_dirs = vec!["~/.claude".to_string()];
+        claude_dirs.extend(self.project.as_ref().map(|p| absolute(&p.join(".claude"))));
+        for dir in claude_dirs {
+            for file in ["settings.json", "settings.local.json", MANIFEST] {
+                rules.push(format!("Edit({dir}/{file})"));
+            }
+            rules.push(format!("Edit({dir}/skills/dev-postgres/**)"));
+        }
+        for secret in [".pgpass", ".pg_service.conf"] {
+            rules.push(format!("Read(~/{secret})"));
+        }
+        rules.sort();
+        rules.dedup();
+        rules
+    }
+}
+
+/// The settings template with the hook command filled in.
+pub fn settings_template(hook_command: &str) -> Result<Value, Error> {
+    let text = SETTINGS_TEMPLATE.replace(HOOK_PLACEHOLDER, &json_string_body(hook_command));
+    parse_strict(&text)
+        .map_err(|e| Error::Execution(format!("templates/claude-settings.json: {e}")))
+}
+
+/// `text` escaped for the inside of a JSON string.
+fn json_string_body(text: &str) -> String {
+    let quoted = Value::String(text.to_string()).to_string();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
@@ -73,7 +141,7 @@ fn write(path: &Path, text: &str) -> Result<(), Error> {
 fn read_json(path: &Path) -> Result<Value, Error> {
     match std::fs::read_to_string(path) {
         Ok(text) if text.trim().is_empty() => Ok(json!({})),
-        Ok(text) => serde_json::from_str(&text).map_err(|e| Error::Config {
+        Ok(text) => parse_strict(&text).map_err(|e| Error::Config {
             place: path.display().to_string(),
             message: format!("not valid JSON ({e}): fix it, then run install again"),
         }),
@@ -102,36 +170,45 @@ fn array<'a>(map: &'a mut Map<String, Value>, key: &str) -> Result<&'a mut Vec<V
 /// Whether a PreToolUse entry is ours (runs pg-hook).
 fn is_ours(entry: &Value) -> bool {
     entry["hooks"].as_array().is_some_and(|hooks| {
-        hooks.iter().any(|h| {
-            h["command"]
-                .as_str()
-                .is_some_and(|c| c.contains("/bin/pg-hook"))
-        })
+        hooks
+            .iter()
+            .any(|h| h["command"].as_str().is_some_and(|c| c.contains("pg-hook")))
     })
 }
 
-/// Merges the hook entries and deny rules into settings; returns the deny
-/// rules it added. Other keys stay as they are.
+/// Merges the template's hook entries, its deny rules and the protected
+/// paths' rules into settings; returns the deny rules it added. Other keys
+/// stay as they are.
 pub fn merge_settings(settings: &mut Value, target: &Target) -> Result<Vec<String>, Error> {
-    let command = target.hook_command();
+    let template = settings_template(&target.hook_command())?;
     let hooks = object(settings, "hooks")?;
     let pre = array(hooks, "PreToolUse")?;
-    for matcher in ["Bash|PowerShell|Monitor", "mcp__.*"] {
-        let present = pre.iter().any(|e| e["matcher"] == matcher && is_ours(e));
+    for entry in template["hooks"]["PreToolUse"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let present = pre
+            .iter()
+            .any(|e| e["matcher"] == entry["matcher"] && is_ours(e));
         if !present {
-            pre.push(json!({
-                "matcher": matcher,
-                "hooks": [{"type": "command", "command": command, "timeout": 10}],
-            }));
+            pre.push(entry.clone());
         }
     }
+    let mut rules: Vec<String> = template["permissions"]["deny"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.as_str().map(String::from))
+        .collect();
+    rules.extend(target.protected_rules());
     let permissions = object(settings, "permissions")?;
     let deny = array(permissions, "deny")?;
     let mut added = Vec::new();
-    for rule in DENY_RULES {
-        if !deny.iter().any(|r| r == rule) {
+    for rule in rules {
+        if !deny.iter().any(|r| *r == rule) {
             deny.push(json!(rule));
-            added.push(rule.to_string());
+            added.push(rule);
         }
     }
     Ok(added)
@@ -189,8 +266,21 @@ pub fn install(target: &Target, binaries_from: &Path) -> Result<Vec<String>, Err
     let manifest_path = target.claude_dir.join(MANIFEST);
     let mut manifest = read_json(&manifest_path)?;
     if manifest.get("files").is_none() {
-        manifest = json!({"files": [], "deny_rules": [], "gitignore_lines": [], "config": null});
+        manifest = json!({"files": [], "deny_rules": [], "gitignore_lines": [], "config": null, "bin_dir": null});
     }
+    if let Some(project) = &target.project {
+        let inside = match (target.bin_dir.canonicalize(), project.canonicalize()) {
+            (Ok(bin), Ok(project)) => bin.starts_with(project),
+            _ => target.bin_dir.starts_with(project),
+        };
+        if inside {
+            return Err(Error::usage(format!(
+                "--bin-dir {} is inside the project, where the agent writes: choose a folder outside every project",
+                target.bin_dir.display()
+            )));
+        }
+    }
+    manifest["bin_dir"] = json!(target.bin_dir);
     fn remember(manifest: &mut Value, key: &str, value: Value) {
         if let Some(list) = manifest[key].as_array_mut() {
             if !list.contains(&value) {
@@ -203,17 +293,25 @@ pub fn install(target: &Target, binaries_from: &Path) -> Result<Vec<String>, Err
         let from = binaries_from.join(binary);
         if !from.is_file() {
             return Err(Error::usage(format!(
-                "{} is missing: build the binaries first (cargo install --path bins/{binary}, or scripts/build-plugin.sh)",
+                "{} is missing: build the binaries first (scripts/install.sh builds them once and installs)",
                 from.display()
             )));
         }
-        let to = target.claude_dir.join("bin").join(binary);
+        let to = target.bin_dir.join(binary);
         let same = std::fs::read(&to).ok() == std::fs::read(&from).ok();
         if !same {
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| io(parent, "create the folder", e))?;
+            std::fs::create_dir_all(&target.bin_dir)
+                .map_err(|e| io(&target.bin_dir, "create the folder", e))?;
+            // Replace, never write through: a running hook keeps its old inode.
+            let temp = to.with_extension("new");
+            std::fs::copy(&from, &temp).map_err(|e| io(&to, "copy the binary", e))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o755))
+                    .map_err(|e| io(&to, "set its mode", e))?;
             }
-            std::fs::copy(&from, &to).map_err(|e| io(&to, "copy the binary", e))?;
+            std::fs::rename(&temp, &to).map_err(|e| io(&to, "install the binary", e))?;
             done.push(format!("installed {}", to.display()));
         }
         remember(&mut manifest, "files", json!(to));
@@ -255,10 +353,18 @@ pub fn install(target: &Target, binaries_from: &Path) -> Result<Vec<String>, Err
                     .map_err(|e| io(&config, "make it private", e))?;
             }
             manifest["config"] = json!(config);
+            trust::trust(&config, EXAMPLE_CONFIG.as_bytes())?;
             done.push(format!(
-                "created {} from the example: edit its connections",
+                "created {} from the example and trusted it: edit its connections, then run dev-postgres trust",
                 config.display()
             ));
+        } else if let Ok(bytes) = std::fs::read(&config) {
+            if trust::check(&config, &bytes).is_err() {
+                done.push(format!(
+                    "{} is not trusted: review it, then run dev-postgres trust",
+                    config.display()
+                ));
+            }
         }
         // Keep the config and the audit log out of git.
         let gitignore = project.join(".gitignore");
@@ -330,7 +436,7 @@ pub fn uninstall(target: &Target) -> Result<Vec<String>, Error> {
         // Folders we created and left empty go too.
         let mut parent = path.parent();
         while let Some(dir) = parent {
-            if dir == target.claude_dir || std::fs::remove_dir(dir).is_err() {
+            if dir == target.claude_dir || dir == target.home || std::fs::remove_dir(dir).is_err() {
                 break;
             }
             parent = dir.parent();
@@ -364,6 +470,7 @@ pub fn uninstall(target: &Target) -> Result<Vec<String>, Error> {
             let path = Path::new(config);
             // Only the untouched example goes; an edited config is the user's.
             if std::fs::read_to_string(path).ok().as_deref() == Some(EXAMPLE_CONFIG) {
+                trust::forget(path)?;
                 std::fs::remove_file(path).map_err(|e| io(path, "remove", e))?;
                 done.push(format!("removed {config} (unchanged from the example)"));
             } else if path.exists() {
@@ -377,27 +484,89 @@ pub fn uninstall(target: &Target) -> Result<Vec<String>, Error> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+
+    fn target() -> Target {
+        Target::project(
+            Path::new("/p"),
+            Path::new("/opt/dp bin"),
+            Path::new("/home/dev"),
+        )
+    }
 
     #[test]
     fn merging_twice_adds_once_and_unmerging_restores() {
-        let target = Target::project(Path::new("/p"));
+        let target = target();
         let original = json!({"model": "x", "hooks": {"PostToolUse": [{"matcher": "Write"}]}, "permissions": {"deny": ["Bash(rm:*)"]}});
         let mut settings = original.clone();
         let added = merge_settings(&mut settings, &target).unwrap();
-        assert_eq!(added.len(), DENY_RULES.len());
+        assert!(added.contains(&"Bash(psql:*)".to_string()));
+        assert!(added.contains(&"Read(~/.pgpass)".to_string()));
+        assert!(added.contains(&"Edit(~/.claude/settings.json)".to_string()));
+        assert!(added.contains(&"Edit(//opt/dp bin/**)".to_string()));
+        assert!(added.contains(&"Edit(//p/.claude/settings.json)".to_string()));
         let once = settings.clone();
         assert!(merge_settings(&mut settings, &target).unwrap().is_empty());
         assert_eq!(settings, once);
-        assert_eq!(settings["hooks"]["PreToolUse"].as_array().unwrap().len(), 2);
+        let pre = settings["hooks"]["PreToolUse"].as_array().unwrap();
+        assert_eq!(pre.len(), 3);
+        assert!(pre
+            .iter()
+            .any(|e| e["matcher"] == "Write|Edit|MultiEdit|NotebookEdit"));
+        assert_eq!(
+            pre[0]["hooks"][0]["command"],
+            "'/opt/dp bin/pg-hook' || exit 2"
+        );
         unmerge_settings(&mut settings, &added);
         assert_eq!(settings, original);
     }
 
     #[test]
-    fn deny_rules_are_sorted_and_unique() {
-        for pair in DENY_RULES.windows(2) {
-            assert!(pair[0] < pair[1]);
+    fn the_template_deny_rules_are_sorted_and_unique() {
+        let template = settings_template("x").unwrap();
+        let rules: Vec<&str> = template["permissions"]["deny"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        assert!(rules.windows(2).all(|pair| pair[0] < pair[1]), "{rules:?}");
+    }
+
+    #[test]
+    fn the_plugin_registers_the_same_matchers_as_the_template() {
+        let plugin: Value =
+            serde_json::from_str(include_str!("../../../hooks/hooks.json")).unwrap();
+        let template = settings_template("x").unwrap();
+        let matchers = |v: &Value| -> Vec<(String, u64)> {
+            v["hooks"]["PreToolUse"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["matcher"].as_str().unwrap().to_string(),
+                        e["hooks"][0]["timeout"].as_u64().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(matchers(&plugin), matchers(&template));
+        for entry in plugin["hooks"]["PreToolUse"].as_array().unwrap() {
+            assert!(entry["hooks"][0]["command"]
+                .as_str()
+                .unwrap()
+                .ends_with("pg-hook || exit 2"));
         }
+    }
+
+    #[test]
+    fn a_command_with_quotes_stays_valid_json_in_the_template() {
+        let template = settings_template(r#"'/a "b"/pg-hook' || exit 2"#).unwrap();
+        assert_eq!(
+            template["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
+            r#"'/a "b"/pg-hook' || exit 2"#
+        );
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const SAMPLE_SCHEMA: &str = include_str!("../../../tests/fixtures/schema.sql");
+const SAMPLE_SCHEMA: &str = include_str!("../../../templates/sandbox-schema.sql");
 const STATE: &str = "sandbox.json";
 const DATABASE: &str = "sandbox";
 
@@ -287,10 +287,15 @@ pub fn start(project: &Path, dir: &Path, schema_from: Option<&str>) -> Result<Ve
 fn write_connections(project: &Path, port: u16) -> Result<PathBuf, Error> {
     let path = project.join(".dev-postgres.json");
     let mut config: Value = match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| Error::Config {
-            place: path.display().to_string(),
-            message: format!("not valid JSON ({e})"),
-        })?,
+        Ok(text) => {
+            // The sandbox re-trusts the file it edits, so it edits only a
+            // file a human trusted as it stands: nothing else rides along.
+            devpg_policy::config::trust::check(&path, text.as_bytes())?;
+            devpg_policy::json::parse_strict(&text).map_err(|e| Error::Config {
+                place: path.display().to_string(),
+                message: format!("not valid JSON ({e})"),
+            })?
+        }
         Err(_) => json!({"connections": {}, "default_connection": "sandbox-ro"}),
     };
     let connection = |user: &str, mode: &str, description: &str| {
@@ -326,16 +331,16 @@ fn write_connections(project: &Path, port: u16) -> Result<PathBuf, Error> {
             "Throwaway local sandbox: safe to write and to try migrations",
         ),
     );
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&config).unwrap_or_default() + "\n",
-    )
-    .map_err(|e| Error::Execution(format!("{}: {e}", path.display())))?;
+    let text = serde_json::to_string_pretty(&config).unwrap_or_default() + "\n";
+    std::fs::write(&path, &text)
+        .map_err(|e| Error::Execution(format!("{}: {e}", path.display())))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
     }
+    // The sandbox's own connections point at a throwaway local server.
+    devpg_policy::config::trust::trust(&path, text.as_bytes())?;
     Ok(path)
 }
 

@@ -3,94 +3,29 @@
 //! its API (tests/claude/stand_in_api.py), in a project set up by
 //! `dev-postgres install`: the installed hook receives the client's real
 //! PreToolUse payloads. scripts/test.sh installs the client with npm.
+use devpg_testing::claude::{self, trusting_home, StandIn};
 use devpg_testing::cmd::Cmd;
 use devpg_testing::repo_root;
-use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use serde_json::json;
+use std::path::Path;
 
 const DEV_POSTGRES: &str = env!("CARGO_BIN_EXE_dev-postgres");
 
-struct StandIn {
-    child: Child,
-    port: u16,
-}
-
-impl StandIn {
-    fn start(dir: &Path) -> StandIn {
-        let port_file = dir.join("port");
-        let child = Command::new("python3")
-            .arg(repo_root().join("tests/claude/stand_in_api.py"))
-            .arg(&port_file)
-            .spawn()
-            .unwrap();
-        // The guard owns the process from here: it is reaped on every path.
-        let mut stand_in = StandIn { child, port: 0 };
-        let started = Instant::now();
-        while stand_in.port == 0 {
-            match std::fs::read_to_string(&port_file)
-                .ok()
-                .and_then(|p| p.trim().parse().ok())
-            {
-                Some(port) => stand_in.port = port,
-                None => {
-                    assert!(
-                        started.elapsed() < Duration::from_secs(10),
-                        "the stand-in API did not start"
-                    );
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            }
-        }
-        stand_in
-    }
-}
-
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn claude_binary() -> PathBuf {
-    let binary = repo_root().join("tests/claude/node_modules/.bin/claude");
-    assert!(binary.exists(), "the Claude Code client is not installed: npm install --prefix tests/claude (scripts/test.sh does)");
-    binary
-}
-
-/// Runs `claude -p "run: COMMAND"` and returns the final result text.
 fn run(project: &Path, home: &Path, port: u16, command: &str) -> String {
-    run_with(project, home, port, command, &[])
+    claude::run(
+        project,
+        home,
+        port,
+        &format!("run: {command}"),
+        &["--allowedTools", "Bash"],
+        &[],
+    )
 }
 
 fn run_with(project: &Path, home: &Path, port: u16, command: &str, extra: &[&str]) -> String {
-    let out = Cmd::new(claude_binary())
-        .current_dir(project)
-        .env("HOME", home)
-        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
-        .env("ANTHROPIC_API_KEY", "stand-in-key")
-        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
-        .args([
-            "-p",
-            &format!("run: {command}"),
-            "--allowedTools",
-            "Bash",
-            "--output-format",
-            "json",
-        ])
-        .args(extra)
-        .run();
-    let line = out
-        .stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no JSON from claude: {out:?}"));
-    let result: Value = serde_json::from_str(line).unwrap();
-    result["result"].as_str().unwrap_or_default().to_string()
+    let mut args = vec!["--allowedTools", "Bash"];
+    args.extend_from_slice(extra);
+    claude::run(project, home, port, &format!("run: {command}"), &args, &[])
 }
 
 #[test]
@@ -104,11 +39,14 @@ fn the_real_client_runs_the_installed_hook() {
     std::fs::create_dir_all(&home).unwrap();
     let project = project.canonicalize().unwrap();
     let binaries = Path::new(DEV_POSTGRES).parent().unwrap();
+    let bin_dir = root.join("bin");
     Cmd::new(DEV_POSTGRES)
         .current_dir(&project)
         .env("HOME", &home)
         .args(["install", "--from"])
         .arg(binaries)
+        .arg("--bin-dir")
+        .arg(&bin_dir)
         .run()
         .status(0);
     std::fs::write(
@@ -116,13 +54,15 @@ fn the_real_client_runs_the_installed_hook() {
         json!({"connections": {"warehouse": {"database": "wh", "description": "the analytics warehouse"}}}).to_string(),
     )
     .unwrap();
+    devpg_testing::trust(&project.join(".dev-postgres.json"));
     // A trusted workspace: an untrusted one ignores parts of the project settings.
     let trust = json!({"hasCompletedOnboarding": true, "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true}}});
     std::fs::write(home.join(".claude.json"), trust.to_string()).unwrap();
     let api = StandIn::start(&root);
     let marker = root.join("ran");
     let marker = marker.to_string_lossy();
-    let path = "PATH=\"$PWD/.claude/bin:$PATH\"";
+    let path = format!("PATH={}:\"$PATH\"", bin_dir.display());
+    let path = path.as_str();
 
     for command in [
         "psql -c 'select 1'".to_string(),
@@ -169,15 +109,6 @@ fn the_real_client_runs_the_installed_hook() {
     std::fs::remove_dir_all(&root).unwrap();
 }
 
-/// A home whose Claude Code trusts `project`.
-fn trusting_home(root: &Path, project: &Path) -> PathBuf {
-    let home = root.join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let trust = json!({"hasCompletedOnboarding": true, "projects": {project.to_string_lossy(): {"hasTrustDialogAccepted": true}}});
-    std::fs::write(home.join(".claude.json"), trust.to_string()).unwrap();
-    home
-}
-
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -203,7 +134,7 @@ fn the_plugin_layout_loads_the_hook_and_puts_the_binaries_on_path() {
     copy_dir(&repo.join(".claude-plugin"), &plugin.join(".claude-plugin"));
     copy_dir(&repo.join("hooks"), &plugin.join("hooks"));
     copy_dir(
-        &repo.join("skill/dev-postgres"),
+        &repo.join("skills/dev-postgres"),
         &plugin.join("skills/dev-postgres"),
     );
     let binaries = Path::new(DEV_POSTGRES).parent().unwrap();

@@ -24,6 +24,11 @@ fn temp_project(name: &str) -> PathBuf {
     dir
 }
 
+/// Where a test installs the binaries: beside the project, never inside it.
+fn bin_dir(project: &Path) -> PathBuf {
+    project.with_extension("bin")
+}
+
 fn tool(project: &Path) -> Cmd {
     Cmd::new(DEV_POSTGRES)
         .current_dir(project)
@@ -42,6 +47,8 @@ fn install_merges_is_idempotent_and_uninstall_reverses_it() {
     tool(&project)
         .args(["install", "--from"])
         .arg(binaries())
+        .arg("--bin-dir")
+        .arg(bin_dir(&project))
         .run()
         .status(0)
         .stdout_has("registered pg-hook");
@@ -53,11 +60,12 @@ fn install_merges_is_idempotent_and_uninstall_reverses_it() {
     );
     assert_eq!(merged["permissions"]["allow"], json!(["Bash(ls:*)"]));
     let pre = merged["hooks"]["PreToolUse"].as_array().unwrap();
-    assert_eq!(pre.len(), 2);
+    assert_eq!(pre.len(), 3, "Bash, the edit tools and MCP");
     assert_eq!(
         pre[0]["hooks"][0]["command"],
-        "\"$CLAUDE_PROJECT_DIR\"/.claude/bin/pg-hook || exit 2"
+        format!("{}/pg-hook || exit 2", bin_dir(&project).display())
     );
+    assert_eq!(pre[1]["matcher"], "Write|Edit|MultiEdit|NotebookEdit");
     let deny = merged["permissions"]["deny"].as_array().unwrap();
     assert_eq!(
         deny.iter().filter(|r| *r == "Bash(psql:*)").count(),
@@ -65,18 +73,37 @@ fn install_merges_is_idempotent_and_uninstall_reverses_it() {
         "no duplicate rule"
     );
     assert!(deny.contains(&json!("Bash(pg_dump:*)")));
+    for protected in [
+        "Edit(**/.dev-postgres.json)",
+        "Read(~/.pgpass)",
+        "Edit(~/.claude/settings.json)",
+    ] {
+        assert!(deny.contains(&json!(protected)), "{protected}");
+    }
+    assert!(deny.contains(&json!(format!("Edit(/{}/**)", bin_dir(&project).display()))));
+    // The configuration install creates is trusted: pg-query takes it.
     assert_eq!(
         std::fs::read_to_string(project.join(".claude/settings.json.bak")).unwrap(),
         serde_json::to_string_pretty(&original).unwrap()
     );
-    for file in [
-        ".claude/bin/pg-hook",
-        ".claude/bin/pg-query",
-        ".claude/skills/dev-postgres/SKILL.md",
-        ".dev-postgres.json",
-    ] {
+    for file in [".claude/skills/dev-postgres/SKILL.md", ".dev-postgres.json"] {
         assert!(project.join(file).is_file(), "{file}");
     }
+    for binary in [
+        "pg-hook",
+        "pg-query",
+        "pg-schema",
+        "pg-validate",
+        "dev-postgres",
+    ] {
+        assert!(bin_dir(&project).join(binary).is_file(), "{binary}");
+    }
+    assert!(
+        !project.join(".claude/bin").exists(),
+        "nothing of the guard in the project"
+    );
+    let config = project.join(".dev-postgres.json");
+    devpg_policy::config::trust::check(&config, &std::fs::read(&config).unwrap()).unwrap();
     let gitignore = std::fs::read_to_string(project.join(".gitignore")).unwrap();
     assert_eq!(
         gitignore,
@@ -87,6 +114,8 @@ fn install_merges_is_idempotent_and_uninstall_reverses_it() {
     tool(&project)
         .args(["install", "--from"])
         .arg(binaries())
+        .arg("--bin-dir")
+        .arg(bin_dir(&project))
         .run()
         .status(0)
         .stdout_has("nothing changed");
@@ -109,15 +138,14 @@ fn install_merges_is_idempotent_and_uninstall_reverses_it() {
         .run()
         .status(0)
         .stdout_is("");
+    // Uninstall puts everything back.
+    tool(&project).arg("uninstall").run().status(0);
     // With the binary gone, `|| exit 2` still blocks.
     Cmd::new("sh")
         .args(["-c", command])
-        .env("CLAUDE_PROJECT_DIR", "/nonexistent")
         .stdin(ls.to_string())
         .run()
         .status(2);
-    // Uninstall puts everything back.
-    tool(&project).arg("uninstall").run().status(0);
     let restored: Value =
         serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
     assert_eq!(restored, original);
@@ -125,8 +153,8 @@ fn install_merges_is_idempotent_and_uninstall_reverses_it() {
         std::fs::read_to_string(project.join(".gitignore")).unwrap(),
         "target\n"
     );
+    assert!(!bin_dir(&project).join("pg-hook").exists());
     for file in [
-        ".claude/bin/pg-hook",
         ".claude/skills/dev-postgres/SKILL.md",
         ".dev-postgres.json",
         ".claude/dev-postgres-install.json",
@@ -151,6 +179,8 @@ fn uninstall_keeps_a_config_the_user_edited() {
     tool(&project)
         .args(["install", "--from"])
         .arg(binaries())
+        .arg("--bin-dir")
+        .arg(bin_dir(&project))
         .run()
         .status(0);
     std::fs::write(project.join(".dev-postgres.json"), "{\"connections\": {}}").unwrap();
@@ -169,7 +199,7 @@ fn doctor(project: &Path) -> Value {
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
     assert_eq!(
         out.code,
-        Some(if report["ok"] == true { 0 } else { 1 }),
+        Some(if report["ok"] == true { 0 } else { 3 }),
         "{out:?}"
     );
     report
@@ -209,6 +239,8 @@ fn doctor_passes_a_read_only_role_and_fails_an_owner() {
     tool(&project.dir)
         .args(["install", "--from"])
         .arg(binaries())
+        .arg("--bin-dir")
+        .arg(bin_dir(&project.dir))
         .run()
         .status(0);
     // install created no config: the project's own is kept.

@@ -249,11 +249,9 @@ fn configuration_chooses_ask_or_deny_and_the_mcp_mode() {
     let dir = std::env::temp_dir().join(format!("pg-hook-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let write = |hook_block: serde_json::Value| {
-        std::fs::write(
-            dir.join(".dev-postgres.json"),
-            json!({"hook": hook_block}).to_string(),
-        )
-        .unwrap();
+        let path = dir.join(".dev-postgres.json");
+        std::fs::write(&path, json!({"hook": hook_block}).to_string()).unwrap();
+        devpg_testing::trust(&path);
     };
     let confirm = || {
         hook(call(
@@ -277,5 +275,13 @@ fn configuration_chooses_ask_or_deny_and_the_mcp_mode() {
     mcp("mcp__warehouse__query", "DELETE FROM t WHERE id = 1").status(0);
     mcp("mcp__warehouse__query", "DROP TABLE t").status(2);
     mcp("mcp__postgres__query", "DROP TABLE t").status(0);
+    // An untrusted (edited) configuration cannot say "ask", nor which MCP servers are safe.
+    std::fs::write(
+        dir.join(".dev-postgres.json"),
+        json!({"hook": {"confirm": "ask", "mcp_servers": []}}).to_string(),
+    )
+    .unwrap();
+    confirm().status(2).stderr_has("[agent-confirm]");
+    mcp("mcp__warehouse__query", "SELECT 1").status(2);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,18 +1,23 @@
 use clap::Parser;
-use devpg_cli::{parse_args, Outcome, SqlSource};
-use devpg_db::audit::{self, AuditLog, Record};
+use devpg_cli::{mask, parse_args, say, Outcome, SqlSource, Startup};
+use devpg_db::catalog_check;
 use devpg_db::output::{Format, Printer};
-use devpg_db::pg::{sqlstate, FetchLimits, PgError};
-use devpg_db::session::Session;
-use devpg_policy::config::{self, Config, ConnectParams};
-use devpg_policy::sql::{classify, Analysis, Rule, StatementClass, Verdict};
+use devpg_db::pg::{sqlstate, Ending, FetchLimits, PgError};
+use devpg_db::session::{Interruption, Session, Watchdog};
+use devpg_policy::audit::{self, Attempt, AuditLog, Finish, Record, RunOutcome};
+use devpg_policy::config::redact::Redactor;
+use devpg_policy::config::{self, paths, Config, ConnectParams, Connection};
+use devpg_policy::sql::{
+    classify, explain, judge, owned_transaction_line, Analysis, Judgement, Rule, Runner,
+};
+use devpg_policy::text::shell_quote;
 use devpg_policy::{Error, ExitCode, Mode};
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const PROGRAM: &str = "pg-query";
 
 /// Run SQL on a named connection from .dev-postgres.json, behind the
 /// connection's guards (a read-only transaction on the server for read-only
@@ -38,10 +43,11 @@ struct Args {
     /// Cancel a statement after this many seconds (default from the configuration).
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
-    /// The configuration file (default: .dev-postgres.json found upwards).
+    /// The configuration file (default: .dev-postgres.json found upwards); it
+    /// must be trusted (dev-postgres trust) like any other.
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
-    /// Check the audit log's hash chain and report the first broken or torn record.
+    /// Check the audit log's hash chain and its head, and report the first problem.
     #[arg(long)]
     verify_log: bool,
     /// Show the plan of each statement without running it (EXPLAIN).
@@ -62,315 +68,314 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// One call of pg-query: what it runs, where, within which limits, and what it was judged.
+struct Run {
+    connection: Connection,
+    /// The mode the SQL is judged and the session opened in (read-only for EXPLAIN ANALYZE).
+    mode: Mode,
+    sql: String,
+    analysis: Analysis,
+    judgement: Judgement,
+    confirmed: bool,
+    format: Format,
+    limits: FetchLimits,
+    timeout_seconds: u64,
+}
+
+impl Run {
+    fn prepare(args: &Args, config: &Config, sql: String) -> Result<Run, Error> {
+        let format: Format = args.format.parse().map_err(Error::Usage)?;
+        let connection = config.connection(args.connection.as_deref())?.clone();
+        let limits = config.limits(&connection);
+        let (sql, mode) = if args.explain || args.explain_analyze {
+            // EXPLAIN ANALYZE runs the statement: read-only rules and session, always.
+            let mode = if args.explain_analyze {
+                Mode::ReadOnly
+            } else {
+                connection.mode
+            };
+            let wrapped = explain::wrap(&sql, args.explain_analyze, &args.explain_format)
+                .map_err(Error::Usage)?;
+            (wrapped, mode)
+        } else {
+            (sql, connection.mode)
+        };
+        let analysis = classify(&sql, mode);
+        let confirmed = args.confirm || !limits.require_confirmation;
+        let judgement = judge(&analysis, confirmed, Runner::GuardedTransaction);
+        let max_rows = args.max_rows.unwrap_or(limits.max_rows);
+        let max_bytes = config.security.max_result_bytes;
+        Ok(Run {
+            connection,
+            mode,
+            sql,
+            analysis,
+            judgement,
+            confirmed: args.confirm,
+            format,
+            limits: FetchLimits {
+                max_rows: if max_rows == 0 {
+                    u64::MAX - 1
+                } else {
+                    max_rows
+                },
+                max_bytes: if max_bytes == 0 { u64::MAX } else { max_bytes },
+            },
+            timeout_seconds: args.timeout.unwrap_or(limits.timeout_seconds),
+        })
+    }
+
+    /// The record written before anything is sent: where the run goes as
+    /// resolved (what the environment supplied included), else as written.
+    fn attempt(&self, redactor: &Redactor, params: Option<&ConnectParams>) -> Attempt {
+        let own = |value: &Option<String>| value.clone().unwrap_or_default();
+        let (database, user, host, port) = match params {
+            Some(p) => (
+                p.database.clone(),
+                p.user.clone(),
+                p.host.clone(),
+                Some(p.port),
+            ),
+            None => (
+                own(&self.connection.database),
+                own(&self.connection.user),
+                own(&self.connection.host),
+                None,
+            ),
+        };
+        Attempt {
+            tool: PROGRAM,
+            connection: self.connection.name.clone(),
+            mode: self.mode,
+            database: redactor.redact(&database),
+            user: redactor.redact(&user),
+            host: redactor.redact(&host),
+            port,
+            sql: redactor.redact(&self.sql),
+            verdict: self.analysis.verdict(),
+            rule: self.judgement.rule.map(Rule::id),
+            confirmed: self.confirmed,
+        }
+    }
+
+    /// Why the run is refused, for the agent: one line per statement, then what to do.
+    fn refusal(&self) -> String {
+        let mut lines = self.analysis.human_lines(&self.sql);
+        lines.extend(owned_transaction_line(
+            &self.analysis,
+            &self.judgement,
+            &self.sql,
+        ));
+        if self.judgement.exit == ExitCode::NeedsConfirmation {
+            lines.push(format!(
+                "destructive: a human must agree; they can run it with: pg-query -c {} --confirm …",
+                shell_quote(&self.connection.name)
+            ));
+        }
+        lines.join("\n")
+    }
+}
+
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome> {
     let args: Args = parse_args(args)?;
-    let format: Format = args.format.parse().map_err(Error::Usage)?;
-    let cwd =
-        std::env::current_dir().map_err(|e| Error::usage(format!("no working directory: {e}")))?;
-    let config = Config::load(args.config.as_deref(), &cwd)?;
-    for warning in &config.warnings {
-        eprintln!("pg-query: {warning}");
-    }
-    let log_path = config.log_path(&cwd);
+    // A signal during start-up or connect still ends in exit 4 with an outcome.
+    devpg_db::session::catch_signals();
+    let startup = Startup::new(PROGRAM)?;
+    let config = startup.config(args.config.as_deref())?;
+    let home = paths::account_home();
+    let redactor = Redactor::for_config(Some(&config), &env, home.as_deref());
+    devpg_cli::set_secrets(redactor.clone());
+    let log_path = config.log_path(&startup.cwd);
     if args.verify_log {
         return verify_log(&log_path);
     }
-    let connection = config.connection(args.connection.as_deref())?.clone();
-    let sql = args.source.read()?;
-    let limits = config.limits(&connection);
-    let max_rows = args.max_rows.unwrap_or(limits.max_rows);
-    let timeout = args.timeout.unwrap_or(limits.timeout_seconds);
+    let sql = args.source.read_within(&startup.project_dir())?;
+    let run = Run::prepare(&args, &config, sql)?;
 
-    let (sql, mode) = if args.explain || args.explain_analyze {
-        // EXPLAIN ANALYZE runs the statement: read-only rules and session, always.
-        let mode = if args.explain_analyze {
-            Mode::ReadOnly
+    // Written ahead: nothing is sent that is not already in the log.
+    let log = AuditLog::open(&log_path, config.security.log_max_bytes)?
+        .with_syslog(config.security.audit_syslog.clone());
+    let mut warnings = Vec::new();
+    let resolved = config::resolve(&run.connection, &env, home.as_deref(), &mut warnings);
+    let attempt = run.attempt(&redactor, resolved.as_ref().ok());
+    let seq = log.append(&Record::Attempt(&attempt))?;
+
+    if run.judgement.exit != ExitCode::Ok {
+        let outcome = if run.judgement.exit == ExitCode::Blocked {
+            RunOutcome::Blocked
         } else {
-            connection.mode
+            RunOutcome::NeedsConfirmation
         };
-        (
-            explain_sql(&sql, args.explain_analyze, &args.explain_format)?,
-            mode,
-        )
-    } else {
-        (sql, connection.mode)
-    };
-    let analysis = classify(&sql, mode);
-    let (verdict, rule) = judge(&analysis, args.confirm || !limits.require_confirmation);
-    let mut record = Record {
-        tool: "pg-query",
-        connection: connection.name.clone(),
-        mode: mode.to_string(),
-        database: connection.database.clone().unwrap_or_default(),
-        user: connection.user.clone().unwrap_or_default(),
-        host: connection.host.clone().unwrap_or_default(),
-        sql: sql.clone(),
-        verdict: analysis.verdict().as_str().to_string(),
-        rule: rule.map(|r| r.id().to_string()),
-        confirmed: args.confirm,
-        ..Record::default()
-    };
-    // Nothing runs that cannot be logged.
-    let log = AuditLog::open(&log_path, config.security.log_max_bytes)?;
-
-    if verdict != ExitCode::Ok {
-        record.outcome = if verdict == ExitCode::Blocked {
-            "blocked"
-        } else {
-            "needs-confirmation"
-        }
-        .into();
-        log.append(&record)?;
-        let mut lines = analysis.human_lines(&sql);
-        if rule == Some(Rule::TransactionControl) && analysis.verdict() != Verdict::Blocked {
-            lines.push("pg-query runs every call in one transaction and commits only when every statement succeeds: leave transaction control out".into());
-        }
-        if verdict == ExitCode::NeedsConfirmation {
-            let shown = if sql.len() <= 300 {
-                devpg_policy::text::shell_quote(sql.trim())
-            } else {
-                "…".into()
-            };
-            lines.push(format!(
-                "destructive: a human must agree; they can run it with: pg-query -c {} --confirm {shown}",
-                devpg_policy::text::shell_quote(&connection.name)
-            ));
-        }
-        eprintln!("{}", lines.join("\n"));
-        return Ok(verdict);
+        log.append(&Record::Outcome(seq, &Finish::new(outcome)))?;
+        let _ = writeln!(std::io::stderr(), "{}", mask(&run.refusal()));
+        return Ok(run.judgement.exit);
     }
 
-    let mut warnings = Vec::new();
-    let home = dirs::home_dir();
-    let params = match config::resolve(&connection, &env, home.as_deref(), &mut warnings) {
-        Ok(params) => ConnectParams { mode, ..params },
+    let params = match resolved {
+        Ok(params) => ConnectParams {
+            mode: run.mode,
+            application_name: tagged_application_name(&params.application_name, seq),
+            ..params
+        },
         Err(error) => {
-            record.outcome = "not-run".into();
-            record.error = Some(error.to_string());
-            log.append(&record)?;
+            let mut finish = Finish::new(RunOutcome::NotRun);
+            finish.error = Some(redactor.redact(&first_line(&error.to_string())));
+            log.append(&Record::Outcome(seq, &finish))?;
             return Err(error.into());
         }
     };
     for warning in warnings {
-        eprintln!("pg-query: {warning}");
+        say(PROGRAM, &warning);
     }
-    record.database = params.database.clone();
-    record.user = params.user.clone();
-    record.host = params.host.clone();
 
     let started = Instant::now();
-    let outcome = execute(
-        &params,
-        home.as_deref(),
-        &analysis,
-        &sql,
-        format,
-        max_rows,
-        config.security.max_result_bytes,
-        timeout,
-    );
-    record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    record.rows = outcome.rows;
-    record.truncated = outcome.truncated;
-    record.outcome = outcome.outcome.to_string();
-    record.sqlstate = outcome
+    let result = execute(&run, &params, home.as_deref(), &redactor);
+    if let Some(reason) = &result.refused {
+        // The catalog check refused a function: a block like the validator's.
+        let reason = format!("[{}] {reason}", Rule::VolatileFunction.id());
+        let mut finish = Finish::new(RunOutcome::Blocked);
+        finish.error = Some(redactor.redact(&reason));
+        log.append(&Record::Outcome(seq, &finish))?;
+        let _ = writeln!(std::io::stderr(), "blocked {}", mask(&reason));
+        return Ok(ExitCode::Blocked);
+    }
+    let mut finish = Finish::new(result.outcome);
+    finish.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    finish.rows = result.rows;
+    finish.truncated = result.truncated;
+    finish.sqlstate = result
         .error
         .as_ref()
         .and_then(|e| e.sqlstate().map(String::from));
-    record.error = outcome.error.as_ref().map(|e| first_line(&e.to_string()));
-    // log_all_queries off: successful reads on a read-only connection go
-    // unlogged; blocked attempts, writes and failures are always recorded.
-    let quiet_read =
-        !config.security.log_all_queries && mode == Mode::ReadOnly && outcome.error.is_none();
-    if !quiet_read {
-        log.append(&record)?;
-    }
-    match outcome.error {
+    finish.error = result
+        .error
+        .as_ref()
+        .map(|e| redactor.redact(&first_line(&e.to_string())));
+    log.append(&Record::Outcome(seq, &finish))?;
+    match result.error {
         None => Ok(ExitCode::Ok),
         Some(error) => {
-            let mut line =
-                describe_error(&error, &params, outcome.failed_statement, outcome.outcome);
-            if mode != Mode::ReadOnly && outcome.failed_statement.is_some() {
-                line.push_str("\nnothing was committed: the transaction was rolled back");
-            }
-            eprintln!("pg-query: {line}");
+            say(
+                PROGRAM,
+                &describe_error(
+                    &error,
+                    &params,
+                    result.failed_statement,
+                    result.outcome,
+                    run.mode,
+                ),
+            );
             Ok(ExitCode::Execution)
         }
     }
 }
 
-/// Each statement of `sql` under EXPLAIN (with ANALYZE when asked). Input
-/// that does not parse is returned as it is: the validator blocks it.
-fn explain_sql(sql: &str, analyze: bool, format: &str) -> Result<String, Error> {
-    let format = match format {
-        "text" => "TEXT",
-        "json" => "JSON",
-        other => {
-            return Err(Error::usage(format!(
-                "unknown plan format '{other}': expected text or json"
-            )))
-        }
-    };
-    let analysis = classify(sql, Mode::ReadWrite);
-    if analysis.statements.iter().any(|s| {
-        s.findings.iter().any(|f| {
-            f.rule == Rule::ParseError
-                || f.rule == Rule::EmptyInput
-                || f.rule == Rule::PsqlMetaCommand
-        })
-    }) {
-        return Ok(sql.to_string());
-    }
-    const EXPLAINABLE: &[&str] = &[
-        "create-table-as",
-        "declare-cursor",
-        "delete",
-        "execute",
-        "insert",
-        "merge",
-        "select",
-        "update",
-        "values",
-    ];
-    if let Some(other) = analysis
-        .statements
-        .iter()
-        .find(|s| !EXPLAINABLE.contains(&s.kind))
-    {
-        return Err(Error::usage(format!(
-            "{} cannot be explained: EXPLAIN takes SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, EXECUTE, DECLARE and CREATE TABLE AS",
-            other.kind.to_uppercase().replace('-', " ")
-        )));
-    }
-    let options = if analyze {
-        format!("ANALYZE, FORMAT {format}")
-    } else {
-        format!("FORMAT {format}")
-    };
-    let explained: Vec<String> = analysis
-        .statements
-        .iter()
-        .map(|s| format!("EXPLAIN ({options}) {}", s.text(sql)))
+/// The session's `application_name` carries the audit record's number, first
+/// and alone (`#7 dev-postgres`: a configured or PGAPPNAME name cannot hold a
+/// `#` that points at another record), so the server's own logs (`%a`,
+/// pgAudit) point back to the record.
+fn tagged_application_name(configured: &str, seq: u64) -> String {
+    let tag = format!("#{seq} ");
+    let room = 63usize.saturating_sub(tag.len());
+    let name: String = configured
+        .chars()
+        .filter(|c| (c.is_ascii_graphic() || *c == ' ') && *c != '#')
+        .take(room)
         .collect();
-    Ok(explained.join(";\n"))
+    format!("{tag}{name}")
 }
 
-/// The verdict of the whole input for pg-query: the validator's, plus
-/// transaction control refused in every mode (pg-query owns the transaction).
-fn judge(analysis: &Analysis, confirmed: bool) -> (ExitCode, Option<Rule>) {
-    let code = analysis.exit_code(confirmed);
-    let primary = analysis.primary().map(|f| f.rule);
-    if code == ExitCode::Blocked {
-        return (code, primary);
+#[cfg(test)]
+mod tests {
+    use super::tagged_application_name;
+
+    #[test]
+    fn the_record_number_comes_first_and_alone() {
+        assert_eq!(
+            tagged_application_name("dev-postgres", 7),
+            "#7 dev-postgres"
+        );
+        assert_eq!(tagged_application_name("fake #1", 51), "#51 fake 1");
+        assert!(tagged_application_name(&"x".repeat(100), 12345).len() <= 63);
     }
-    let transaction = analysis
-        .statements
-        .iter()
-        .any(|s| s.class == Some(StatementClass::Transaction));
-    if transaction {
-        return (ExitCode::Blocked, Some(Rule::TransactionControl));
-    }
-    (code, primary)
 }
 
-struct RunOutcome {
-    outcome: &'static str,
+/// What one execution came to.
+struct Executed {
+    outcome: RunOutcome,
     rows: u64,
     truncated: bool,
     error: Option<PgError>,
     failed_statement: Option<usize>,
+    /// Why the catalog check refused to run the statements.
+    refused: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn execute(
+    run: &Run,
     params: &ConnectParams,
-    home: Option<&std::path::Path>,
-    analysis: &Analysis,
-    sql: &str,
-    format: Format,
-    max_rows: u64,
-    max_bytes: u64,
-    timeout: u64,
-) -> RunOutcome {
-    let mut outcome = RunOutcome {
-        outcome: "ok",
+    home: Option<&Path>,
+    redactor: &Redactor,
+) -> Executed {
+    let mut executed = Executed {
+        outcome: RunOutcome::Ok,
         rows: 0,
         truncated: false,
         error: None,
         failed_statement: None,
+        refused: None,
     };
-    // Registered before connecting: the client checks this flag between
-    // socket polls, so a signal ends the run within a second from here on.
-    let interrupted = devpg_db::pg::interrupt_flag();
-    for signal in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
-    }
-    let mut session = match Session::open(params, home, timeout) {
+    let mut session = match Session::open(params, home, run.timeout_seconds) {
         Ok(session) => session,
         Err(error) => {
-            outcome.outcome = error.ending().as_str();
-            outcome.error = Some(error);
-            return outcome;
+            executed.outcome = outcome_of(&error);
+            executed.error = Some(error);
+            return executed;
         }
     };
-    let timed_out = Arc::new(AtomicBool::new(false));
-    // Wakes at once when the run ends (the sender is dropped), else every
-    // 20 ms to look at signals and the deadline.
-    let (done, finished) = std::sync::mpsc::channel::<()>();
-    let watchdog = {
-        let token = session.cancel_token();
-        let (interrupted, timed_out) = (Arc::clone(&interrupted), Arc::clone(&timed_out));
-        // The server's statement_timeout should fire first; this also covers
-        // a server that ignores it, and Ctrl-C / SIGTERM.
-        let deadline = (timeout > 0)
-            .then(|| Instant::now() + Duration::from_secs(timeout) + Duration::from_secs(2));
-        std::thread::spawn(move || loop {
-            match finished.recv_timeout(Duration::from_millis(20)) {
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                _ => return,
+    if run.mode != Mode::ReadWrite {
+        // After classification, inside the transaction, before any user SQL.
+        let calls: Vec<_> = run
+            .analysis
+            .statements
+            .iter()
+            .flat_map(|s| s.calls.iter().cloned())
+            .collect();
+        let allow = &run.connection.allow_functions;
+        match catalog_check::check(&mut session, run.mode, &calls, allow) {
+            Ok(refusals) if refusals.is_empty() => {}
+            Ok(refusals) => {
+                let reasons: Vec<String> = refusals.iter().map(|r| r.reason()).collect();
+                executed.outcome = RunOutcome::Blocked;
+                executed.refused = Some(reasons.join("; "));
+                let _ = session.finish(false);
+                return executed;
             }
-            let late = deadline.is_some_and(|d| Instant::now() >= d);
-            if late {
-                timed_out.store(true, Ordering::SeqCst);
+            Err(error) => {
+                executed.outcome = RunOutcome::Error;
+                executed.error = Some(error);
+                let _ = session.finish(false);
+                return executed;
             }
-            if interrupted.load(Ordering::SeqCst) {
-                let _ = token.cancel();
-                return;
-            }
-            if late {
-                let _ = token.time_out();
-                return;
-            }
-        })
-    };
+        }
+    }
+    let watchdog = Watchdog::start(&session, run.timeout_seconds);
     let stdout = std::io::stdout();
     let mut printer = Printer::new(
-        std::io::BufWriter::with_capacity(64 * 1024, stdout.lock()),
-        format,
+        redactor.writer(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock())),
+        run.format,
     );
-    let limits = FetchLimits {
-        max_rows: if max_rows == 0 {
-            u64::MAX - 1
-        } else {
-            max_rows
-        },
-        max_bytes: if max_bytes == 0 { u64::MAX } else { max_bytes },
-    };
     let mut failed = None;
-    for (index, statement) in analysis.statements.iter().enumerate() {
-        match session.run(statement.text(sql), limits, &mut printer) {
+    for (index, statement) in run.analysis.statements.iter().enumerate() {
+        match session.run(statement.text(&run.sql), run.limits, &mut printer) {
             Ok(result) => {
-                outcome.rows += result.rows;
-                outcome.truncated |= result.truncated.is_some();
+                executed.rows += result.rows;
+                executed.truncated |= result.truncated.is_some();
                 for notice in &result.notices {
-                    eprintln!("{notice}");
+                    let _ = writeln!(std::io::stderr(), "{}", mask(notice));
                 }
                 match printer.finish_statement(&result) {
-                    Ok(Some(note)) => eprintln!("pg-query: {note}"),
+                    Ok(Some(note)) => say(PROGRAM, &note),
                     Ok(None) => {}
                     Err(e) => {
                         failed = Some((
@@ -387,27 +392,34 @@ fn execute(
             }
         }
     }
-    let _ = printer.into_inner().flush();
-    drop(done);
-    let _ = watchdog.join();
-    let commit = failed.is_none();
-    let finish = session.finish(commit);
+    let _ = printer.into_inner().finish();
+    let interruption = watchdog.stop();
+    let finish = session.finish(failed.is_none());
     if let Some((index, error)) = failed {
         let cancelled = error.sqlstate() == Some(sqlstate::QUERY_CANCELED);
-        outcome.outcome = if interrupted.load(Ordering::SeqCst) {
-            "cancelled"
-        } else if cancelled || timed_out.load(Ordering::SeqCst) {
-            "timed-out"
-        } else {
-            error.ending().as_str()
+        executed.outcome = match interruption {
+            Some(Interruption::Signal) => RunOutcome::Cancelled,
+            Some(Interruption::Deadline) => RunOutcome::TimedOut,
+            None if cancelled => RunOutcome::TimedOut,
+            None => outcome_of(&error),
         };
-        outcome.error = Some(error);
-        outcome.failed_statement = Some(index);
+        executed.error = Some(error);
+        executed.failed_statement = Some(index);
     } else if let Err(error) = finish {
-        outcome.outcome = "error";
-        outcome.error = Some(error);
+        executed.outcome = RunOutcome::Error;
+        executed.error = Some(error);
     }
-    outcome
+    executed
+}
+
+/// The audit outcome of an error the watchdog did not cause (a socket
+/// deadline, a signal while connecting, or a plain error).
+fn outcome_of(error: &PgError) -> RunOutcome {
+    match error.ending() {
+        Ending::TimedOut => RunOutcome::TimedOut,
+        Ending::Cancelled => RunOutcome::Cancelled,
+        Ending::Error => RunOutcome::Error,
+    }
 }
 
 fn first_line(text: &str) -> String {
@@ -418,17 +430,24 @@ fn describe_error(
     error: &PgError,
     params: &ConnectParams,
     statement: Option<usize>,
-    outcome: &str,
+    outcome: RunOutcome,
+    mode: Mode,
 ) -> String {
     let which = statement
         .map(|i| format!("statement {} ", i + 1))
         .unwrap_or_default();
+    let nothing_committed = if mode == Mode::ReadOnly {
+        ""
+    } else {
+        " Nothing was committed."
+    };
     let on = format!("on connection '{}' ({})", params.name, params.describe());
     match (outcome, error) {
-        ("cancelled", PgError::Db(_)) => format!("{which}cancelled {on}: the server was told to stop it, and the transaction rolled back"),
-        ("timed-out", PgError::Db(_)) => format!("{which}timed out {on}: cancelled on the server and rolled back (raise --timeout or query_timeout_seconds)"),
-        ("cancelled", other) => format!("{which}cancelled: {other}"),
-        ("timed-out", other) => format!("{which}timed out: {other} (raise --timeout or query_timeout_seconds)"),
+        (RunOutcome::Cancelled, PgError::Db(_)) => format!("{which}cancelled {on}: the server was told to stop it, and the transaction rolled back.{nothing_committed}"),
+        (RunOutcome::TimedOut, PgError::Db(_)) => format!("{which}timed out {on}: cancelled on the server and rolled back (raise --timeout or query_timeout_seconds).{nothing_committed}"),
+        // The client gave up on the socket (its own deadline, or the server never answered the cancel).
+        (RunOutcome::Cancelled, other) => format!("{which}cancelled: {other}.{nothing_committed}"),
+        (RunOutcome::TimedOut, other) => format!("{which}timed out: {other} (raise --timeout or query_timeout_seconds).{nothing_committed}"),
         (_, PgError::Db(db)) if db.code == sqlstate::INVALID_PASSWORD || db.code == sqlstate::INVALID_AUTHORIZATION => format!(
             "cannot connect with connection '{}' ({}): {} (SQLSTATE {}). Check its user and password (config \"password\", PGPASSWORD or ~/.pgpass)",
             params.name, params.describe(), db.message, db.code
@@ -444,18 +463,32 @@ fn describe_error(
             if let Some(hint) = &db.hint {
                 text.push_str(&format!("\nHINT: {hint}"));
             }
+            if statement.is_some() {
+                text.push_str(&format!("\nThe transaction rolled back.{nothing_committed}"));
+            }
             text
+        }
+        // Connection errors name the connection themselves.
+        (_, other) if statement.is_some() => {
+            format!("{which}failed: {other}\nThe transaction rolled back.{nothing_committed}")
         }
         (_, other) => other.to_string(),
     }
 }
 
-fn verify_log(path: &std::path::Path) -> Result<ExitCode, Outcome> {
+fn verify_log(path: &Path) -> Result<ExitCode, Outcome> {
     let report = audit::verify(path)?;
     match report.problem {
+        None if report.records == 0 => {
+            println!(
+                "ok: no records ({}): the log was never written — or the log and its head were both deleted, which only a syslog copy (security.audit_syslog) would show",
+                path.display()
+            );
+            Ok(ExitCode::Ok)
+        }
         None => {
             println!(
-                "ok: {} records in {} file(s), chain intact ({})",
+                "ok: {} records in {} file(s), chain intact and matching its head ({})",
                 report.records,
                 report.files.len(),
                 path.display()
@@ -463,7 +496,11 @@ fn verify_log(path: &std::path::Path) -> Result<ExitCode, Outcome> {
             Ok(ExitCode::Ok)
         }
         Some((file, line, what)) => {
-            println!("{}:{line}: {what}", file.display());
+            if line == 0 {
+                println!("{}: {what}", file.display());
+            } else {
+                println!("{}:{line}: {what}", file.display());
+            }
             Ok(ExitCode::Execution)
         }
     }

@@ -282,7 +282,7 @@ fn a_server_gone_mid_write_is_named_and_nothing_is_committed() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("INSERT 0 1"));
     assert!(stderr.contains("connection 'dml'"), "{stderr}");
     assert!(stderr.contains("closed the connection"), "{stderr}");
-    assert!(stderr.contains("nothing was committed"), "{stderr}");
+    assert!(stderr.contains("Nothing was committed"), "{stderr}");
     let rows: i64 = server
         .connect(&database)
         .query_one("SELECT count(*) FROM t WHERE a IN (914001, 914002)", &[])
@@ -531,7 +531,7 @@ fn the_suggested_command_line_is_shell_quoted() {
         .status(2);
     assert!(
         out.stderr
-            .contains("pg-query -c 'dev; touch /tmp/x' --confirm 'DROP TABLE users'"),
+            .contains("pg-query -c 'dev; touch /tmp/x' --confirm"),
         "{}",
         out.stderr
     );

@@ -114,12 +114,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
         };
         return Err(Error::usage(format!("{name} needs a {what}: pg-schema {name} {what}")).into());
     }
-    let cwd =
-        std::env::current_dir().map_err(|e| Error::usage(format!("no working directory: {e}")))?;
-    let config = Config::load(args.config.as_deref(), &cwd)?;
-    for warning in &config.warnings {
-        eprintln!("pg-schema: {warning}");
-    }
+    let config = devpg_cli::Startup::new("pg-schema")?.config(args.config.as_deref())?;
+    devpg_cli::set_secrets(devpg_policy::config::redact::Redactor::for_config(
+        Some(&config),
+        &|name| std::env::var(name).ok(),
+        devpg_policy::config::paths::account_home().as_deref(),
+    ));
     let document = if action == Action::Connections {
         connections(&config)
     } else {
@@ -187,8 +187,7 @@ fn catalog(
         params.schemas = schemas.clone();
     }
     let scope = schema::scope_param(&schemas);
-    let execution =
-        |e: devpg_db::pg::PgError| Error::Execution(format!("{}: {e}", connection.name));
+    let execution = |e: devpg_db::pg::PgError| e.on(&connection.name);
     let mut session = Session::open_as(&params, Mode::ReadOnly, home.as_deref(), args.timeout)
         .map_err(execution)?;
     let sql = schema::query(action).ok_or_else(|| Error::usage("this action reads no database"))?;

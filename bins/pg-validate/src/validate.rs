@@ -1,7 +1,8 @@
 use clap::Parser;
-use devpg_cli::{parse_args, Outcome, SqlSource};
-use devpg_policy::config::Config;
-use devpg_policy::sql::classify;
+use devpg_cli::{mask, parse_args, Outcome, SqlSource, Startup};
+use devpg_policy::config::paths;
+use devpg_policy::config::redact::Redactor;
+use devpg_policy::sql::{classify, judge, owned_transaction_line, Runner};
 use devpg_policy::{Error, ExitCode, Mode};
 use std::ffi::OsString;
 use std::io::Write;
@@ -39,32 +40,64 @@ struct Args {
 
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome> {
     let args: Args = parse_args(args)?;
-    let mode: Mode = match (&args.mode, &args.connection) {
-        (Some(mode), _) => mode.parse().map_err(Error::Usage)?,
-        (None, Some(name)) => {
-            let cwd = std::env::current_dir()
-                .map_err(|e| Error::usage(format!("no working directory: {e}")))?;
-            let config = Config::load(args.config.as_deref(), &cwd)?;
-            config.connection(Some(name))?.mode
+    // With -c the SQL is judged as pg-query will run it on that connection:
+    // inside the one transaction pg-query owns.
+    let startup = Startup::new("pg-validate")?;
+    let mut config = None;
+    let (mode, runner): (Mode, Runner) = match (&args.mode, &args.connection) {
+        (Some(_), Some(_)) => {
+            return Err(Error::usage(
+                "give either --mode or -c NAME (which takes the connection's mode)",
+            )
+            .into())
         }
-        (None, None) => Mode::ReadOnly,
+        (Some(mode), None) => (mode.parse().map_err(Error::Usage)?, Runner::Standalone),
+        (None, Some(name)) => {
+            let loaded = startup.config(args.config.as_deref())?;
+            let mode = loaded.connection(Some(name))?.mode;
+            config = Some(loaded);
+            (mode, Runner::GuardedTransaction)
+        }
+        (None, None) => (Mode::ReadOnly, Runner::Standalone),
     };
+    // SQL and parse errors may hold a secret the agent passed back: masked.
+    devpg_cli::set_secrets(Redactor::for_config(
+        config.as_ref(),
+        &|name| std::env::var(name).ok(),
+        paths::account_home().as_deref(),
+    ));
     let sql = args.source.read()?;
     let analysis = classify(&sql, mode);
-    let code = analysis.exit_code(args.confirm);
+    let judgement = judge(&analysis, args.confirm, runner);
+    let code = judgement.exit;
     let mut out = std::io::stdout().lock();
     let written = if args.json {
-        writeln!(out, "{}", analysis.to_json(&sql, args.confirm))
+        let mut json = analysis.to_json(&sql, args.confirm);
+        json["exit_code"] = code.code().into();
+        json["runner"] = match runner {
+            Runner::Standalone => "standalone",
+            Runner::GuardedTransaction => "pg-query",
+        }
+        .into();
+        if let Some(rule) = judgement.rule {
+            json["rule"] = rule.id().into();
+        }
+        writeln!(out, "{}", mask(&json.to_string()))
     } else if code == ExitCode::Ok {
         let n = analysis.statements.len();
         let plural = if n == 1 { "" } else { "s" };
         writeln!(out, "allowed: {n} statement{plural} on a {mode} connection")
     } else {
         let mut lines = analysis.human_lines(&sql);
+        if let Some(line) = owned_transaction_line(&analysis, &judgement, &sql) {
+            lines.push(format!(
+                "{line} (judged as pg-query will run it on this connection)"
+            ));
+        }
         if code == ExitCode::NeedsConfirmation {
             lines.push("destructive: run again with --confirm once a human has agreed".into());
         }
-        writeln!(out, "{}", lines.join("\n"))
+        writeln!(out, "{}", mask(&lines.join("\n")))
     };
     written.map_err(|e| Error::Execution(format!("cannot write the result: {e}")))?;
     Ok(code)

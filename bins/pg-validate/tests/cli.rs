@@ -230,3 +230,70 @@ fn pg_validate_agrees_with_every_corpus_case_in_every_mode() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A project folder with a trusted configuration holding one read-write connection.
+fn project_with_rw_connection(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("pg-validate-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(".dev-postgres.json");
+    std::fs::write(
+        &config,
+        r#"{"connections": {"rw": {"host": "127.0.0.1", "database": "d", "user": "u", "mode": "read-write"}}}"#,
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    devpg_testing::trust(&config);
+    dir
+}
+
+#[test]
+fn with_a_connection_it_judges_as_pg_query_will_run_it() {
+    let dir = project_with_rw_connection("runner");
+    let migration = "BEGIN; CREATE TABLE t (a int); COMMIT";
+    // A migration file on its own may hold transaction control…
+    validate()
+        .current_dir(&dir)
+        .args(["--mode", "read-write", migration])
+        .run()
+        .status(0);
+    // …but pg-query owns the transaction on that connection, and says so.
+    validate()
+        .current_dir(&dir)
+        .args(["-c", "rw", migration])
+        .run()
+        .status(1)
+        .stdout_has("transaction-control")
+        .stdout_has("as pg-query will run it on this connection");
+    let json = validate()
+        .current_dir(&dir)
+        .args(["-c", "rw", "--json", migration])
+        .run()
+        .status(1);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["runner"], "pg-query");
+    assert_eq!(doc["rule"], "transaction-control");
+    assert_eq!(doc["exit_code"], 1);
+    validate()
+        .current_dir(&dir)
+        .args(["-c", "rw", "CREATE TABLE t (a int)"])
+        .run()
+        .status(0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_connection_from_an_untrusted_configuration_is_refused() {
+    let dir = project_with_rw_connection("untrusted");
+    let config = dir.join(".dev-postgres.json");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("read-write", "read-only")).unwrap();
+    validate()
+        .current_dir(&dir)
+        .args(["-c", "rw", "SELECT 1"])
+        .run()
+        .status(3)
+        .stderr_has("dev-postgres trust");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -71,6 +71,16 @@ impl PgError {
             _ => Ending::Error,
         }
     }
+
+    /// This error as dev-postgres's one error type, on the named connection
+    /// (the SQLSTATE kept for whoever matches on it).
+    pub fn on(self, connection: &str) -> devpg_policy::Error {
+        devpg_policy::Error::Database {
+            connection: connection.to_string(),
+            sqlstate: self.sqlstate().map(String::from),
+            message: self.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for PgError {

@@ -217,6 +217,14 @@ impl Client {
             match self.read_message()? {
                 Message::AuthenticationOk => {}
                 Message::AuthenticationCleartextPassword => {
+                    // As libpq's require_auth: a password in clear text goes
+                    // only to a server whose certificate and name were verified.
+                    if params.sslmode != SslMode::VerifyFull {
+                        return Err(PgError::Connection(format!(
+                            "the server asked connection '{}' for its password in clear text; refused (it is sent in clear text only with sslmode verify-full). Use scram-sha-256 on the server, or sslmode verify-full",
+                            params.name
+                        )));
+                    }
                     let password = params.password.as_ref().ok_or_else(missing_password)?;
                     frontend::password_message(password.expose().as_bytes(), &mut self.output).map_err(io_error)?;
                     self.flush()?;

@@ -116,28 +116,68 @@ pub fn resolve(
             .or_else(|| from_service(key))
             .or_else(|| env(var)))
     };
-    let host = pick(&connection.host, "host", "PGHOST")?.unwrap_or_else(|| "localhost".into());
-    let port_text = pick(&connection.port, "port", "PGPORT")?.unwrap_or_else(|| "5432".into());
+    // Where the server is and who connects were trusted with the file: the
+    // environment and service files (which the agent can change) may choose
+    // them only when the file says so.
+    let trusted = |value: &Option<String>, key: &str, service_key: &str, var: &str| {
+        // A `${VAR}` here is the environment choosing, as much as a PG* variable.
+        if let Some(raw) = value.as_deref().filter(|v| v.contains("${")) {
+            if !connection.from_environment {
+                return Err(Error::Config {
+                    place: place(key),
+                    message: format!(
+                        "\"{raw}\" lets the environment choose this connection's {key} at run time: refused. Write the {key} itself, or add \"from_environment\": true to the connection (then run dev-postgres trust)"
+                    ),
+                });
+            }
+        }
+        if let Some(own) = own(value, key)? {
+            return Ok(Some(own));
+        }
+        let outside = from_service(service_key)
+            .map(|v| {
+                (
+                    format!("service '{}'", service_name.as_deref().unwrap_or_default()),
+                    v,
+                )
+            })
+            .or_else(|| env(var).map(|v| (var.to_string(), v)));
+        match outside {
+            Some((source, _)) if !connection.from_environment => Err(Error::Config {
+                place: place(key),
+                message: format!(
+                    "{source} would choose this connection's {key}, which the trusted file does not set: refused. Put \"{key}\" in the file, unset {source}, or add \"from_environment\": true to the connection (then run dev-postgres trust)"
+                ),
+            }),
+            Some((_, value)) => Ok(Some(value)),
+            None => Ok(None),
+        }
+    };
+    let host =
+        trusted(&connection.host, "host", "host", "PGHOST")?.unwrap_or_else(|| "localhost".into());
+    let port_text =
+        trusted(&connection.port, "port", "port", "PGPORT")?.unwrap_or_else(|| "5432".into());
     let port = port_text.parse::<u16>().map_err(|_| Error::Config {
         place: place("port"),
         message: format!("'{port_text}' is not a port number"),
     })?;
-    let user = pick(&connection.user, "user", "PGUSER")?
-        .or_else(|| env("USER"))
-        .or_else(|| env("LOGNAME"))
+    // Like libpq, the default user is the OS account's name (not $USER,
+    // which the agent can set).
+    let user = trusted(&connection.user, "user", "user", "PGUSER")?
+        .or_else(super::paths::account_name)
         .ok_or_else(|| Error::Config {
             place: place("user"),
             message: "no user: set \"user\" or PGUSER".into(),
         })?;
-    let database = own(&connection.database, "database")?
-        .or_else(|| from_service("dbname"))
-        .or_else(|| env("PGDATABASE"))
-        .ok_or_else(|| Error::Config {
-            place: place("database"),
-            message: "no database: set \"database\" (or PGDATABASE)".into(),
+    let database =
+        trusted(&connection.database, "database", "dbname", "PGDATABASE")?.ok_or_else(|| {
+            Error::Config {
+                place: place("database"),
+                message: "no database: set \"database\" (or PGDATABASE)".into(),
+            }
         })?;
-    let sslmode_text =
-        pick(&connection.sslmode, "sslmode", "PGSSLMODE")?.unwrap_or_else(|| "prefer".into());
+    let sslmode_text = trusted(&connection.sslmode, "sslmode", "sslmode", "PGSSLMODE")?
+        .unwrap_or_else(|| "prefer".into());
     let sslmode = sslmode_text.parse().map_err(|message| Error::Config {
         place: place("sslmode"),
         message,
@@ -172,13 +212,21 @@ pub fn resolve(
         user,
         password: password.map(Secret::new),
         sslmode,
-        sslrootcert: path(pick(
+        // Which certificates are trusted and presented is part of where the
+        // connection goes: the same rule as host and sslmode.
+        sslrootcert: path(trusted(
             &connection.sslrootcert,
+            "sslrootcert",
             "sslrootcert",
             "PGSSLROOTCERT",
         )?),
-        sslcert: path(pick(&connection.sslcert, "sslcert", "PGSSLCERT")?),
-        sslkey: path(pick(&connection.sslkey, "sslkey", "PGSSLKEY")?),
+        sslcert: path(trusted(
+            &connection.sslcert,
+            "sslcert",
+            "sslcert",
+            "PGSSLCERT",
+        )?),
+        sslkey: path(trusted(&connection.sslkey, "sslkey", "sslkey", "PGSSLKEY")?),
         connect_timeout,
         application_name: pick(
             &connection.application_name,
@@ -303,13 +351,49 @@ fn lookup_password(
     text.lines()
         .filter(|line| !line.trim_start().starts_with('#'))
         .filter_map(split_pgpass_line)
+        .filter(|fields| fields.len() == 5)
         .find(|fields| {
-            fields[..4]
+            fields
                 .iter()
                 .zip(wanted)
                 .all(|(field, value)| field == "*" || field == value)
         })
-        .map(|mut fields| fields.swap_remove(4))
+        .and_then(|mut fields| fields.pop())
+}
+
+/// Every password in the password file and the service files: what a run
+/// could have resolved, to be masked wherever it shows up.
+pub fn every_stored_password(
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<&Path>,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut ignored = Vec::new();
+    if let Some(file) = password_file(env, home, &mut ignored) {
+        if let Ok(text) = std::fs::read_to_string(file) {
+            found.extend(
+                text.lines()
+                    .filter(|line| !line.trim_start().starts_with('#'))
+                    .filter_map(split_pgpass_line)
+                    .filter(|fields| fields.len() == 5)
+                    .filter_map(|mut fields| fields.pop()),
+            );
+        }
+    }
+    let mut service_files: Vec<PathBuf> = Vec::new();
+    service_files.extend(env("PGSERVICEFILE").map(PathBuf::from));
+    service_files.extend(home.map(|h| h.join(".pg_service.conf")));
+    service_files.extend(env("PGSYSCONFDIR").map(|d| Path::new(&d).join("pg_service.conf")));
+    service_files.push(PathBuf::from("/etc/postgresql-common/pg_service.conf"));
+    for file in service_files {
+        if let Ok(text) = std::fs::read_to_string(file) {
+            found.extend(text.lines().filter_map(|line| {
+                let (key, value) = line.split_once('=')?;
+                (key.trim() == "password").then(|| value.trim().to_string())
+            }));
+        }
+    }
+    found
 }
 
 fn split_pgpass_line(line: &str) -> Option<Vec<String>> {

@@ -6,7 +6,9 @@
 
 mod libpq;
 pub mod paths;
+pub mod redact;
 mod secret;
+pub mod trust;
 
 pub use libpq::{resolve, ConnectParams, SslMode};
 pub use secret::Secret;
@@ -20,6 +22,8 @@ use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = ".dev-postgres.json";
 pub const DEFAULT_LOG_NAME: &str = ".dev-postgres-query.log";
+/// The local syslog daemon's socket.
+pub const DEFAULT_SYSLOG_SOCKET: &str = "/dev/log";
 
 const TOP_KEYS: &[&str] = &[
     "$schema",
@@ -29,6 +33,7 @@ const TOP_KEYS: &[&str] = &[
     "security",
 ];
 const SECURITY_KEYS: &[&str] = &[
+    "audit_syslog",
     "log_all_queries",
     "log_file",
     "log_max_bytes",
@@ -39,10 +44,12 @@ const SECURITY_KEYS: &[&str] = &[
 ];
 const HOOK_KEYS: &[&str] = &["confirm", "mcp_mode", "mcp_servers"];
 const CONNECTION_KEYS: &[&str] = &[
+    "allow_functions",
     "application_name",
     "connect_timeout",
     "database",
     "description",
+    "from_environment",
     "host",
     "max_rows",
     "mode",
@@ -70,6 +77,8 @@ pub struct Config {
     pub hook: HookSettings,
     /// Problems worth telling the user that do not stop the run.
     pub warnings: Vec<String>,
+    /// Every file read, user-level first: what a human trusted.
+    pub files: Vec<PathBuf>,
 }
 
 /// The `security` block; each field may be overridden per connection where noted.
@@ -85,6 +94,9 @@ pub struct Security {
     pub log_max_bytes: u64,
     /// Stop reading a result past this many bytes of values.
     pub max_result_bytes: u64,
+    /// Send a copy of every audit record to the local syslog too: `true` for
+    /// `/dev/log`, or the path of another syslog datagram socket.
+    pub audit_syslog: Option<PathBuf>,
 }
 
 impl Default for Security {
@@ -97,6 +109,7 @@ impl Default for Security {
             log_file: None,
             log_max_bytes: 10 * 1024 * 1024,
             max_result_bytes: 64 * 1024 * 1024,
+            audit_syslog: None,
         }
     }
 }
@@ -154,19 +167,51 @@ pub struct Connection {
     pub max_rows: Option<u64>,
     pub query_timeout_seconds: Option<u64>,
     pub schemas: Vec<String>,
+    /// The trusted file lets PG* variables and service entries choose this
+    /// connection's host, port, database, user and sslmode at run time.
+    pub from_environment: bool,
+    /// VOLATILE functions the catalog check lets through on this connection
+    /// beyond the built-in effect-free list (names, optionally `schema.name`).
+    pub allow_functions: Vec<String>,
 }
 
 impl Config {
     /// Loads the configuration: `explicit` if given, else the nearest
     /// `.dev-postgres.json` above `cwd`, over the user-level file.
+    /// Every file must be trusted by a human (`dev-postgres trust`) exactly as it is.
     pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, Error> {
-        let user_file = user_config_path().filter(|p| p.is_file());
+        Config::load_with(explicit, cwd, Trust::Required)
+    }
+
+    /// Loads without asking for trust: for showing a human what a file grants
+    /// before they trust it, and for doctor's report. Never for running SQL.
+    pub fn load_for_review(explicit: Option<&Path>, cwd: &Path) -> Result<Config, Error> {
+        Config::load_with(explicit, cwd, Trust::Review)
+    }
+
+    fn load_with(explicit: Option<&Path>, cwd: &Path, trust: Trust) -> Result<Config, Error> {
+        let user_file = user_config_path().filter(|p| p.symlink_metadata().is_ok());
         let project = match explicit {
             Some(path) => {
                 if !path.is_file() {
                     return Err(Error::Config {
                         place: path.display().to_string(),
                         message: "no such file (check --config)".into(),
+                    });
+                }
+                // A human trusted a file for its project: another project's
+                // trusted file is not this project's configuration.
+                let inside = match (path.canonicalize(), project_dir(cwd).canonicalize()) {
+                    (Ok(file), Ok(project)) => file.starts_with(project),
+                    _ => false,
+                };
+                if !inside && trust == Trust::Required {
+                    return Err(Error::Config {
+                        place: path.display().to_string(),
+                        message: format!(
+                            "--config must name a file inside this project ({}); run from the other project's folder to use its configuration",
+                            project_dir(cwd).display()
+                        ),
                     });
                 }
                 Some(path.to_path_buf())
@@ -176,11 +221,11 @@ impl Config {
         let mut config = Config::default();
         if let Some(user) = &user_file {
             if Some(user) != project.as_ref() {
-                config.merge_file(user)?;
+                config.merge_file(user, trust)?;
             }
         }
         if let Some(path) = &project {
-            config.merge_file(path)?;
+            config.merge_file(path, trust)?;
             config.path = Some(path.clone());
         }
         if let Some(name) = &config.default_connection {
@@ -211,20 +256,50 @@ impl Config {
         }
     }
 
-    fn merge_file(&mut self, path: &Path) -> Result<(), Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    fn merge_file(&mut self, path: &Path, trust: Trust) -> Result<(), Error> {
+        // One read, of the file itself (never through a symbolic link to some
+        // other trusted file): the bytes hashed are the bytes parsed.
+        let bytes = crate::fs::open_own(path)
+            .and_then(|mut file| {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut bytes).map(|_| bytes)
+            })
+            .map_err(|source| match source.raw_os_error() {
+                Some(code) if code == libc::ELOOP => Error::Config {
+                    place: path.display().to_string(),
+                    message: "is a symbolic link: refused (a configuration is trusted as the file it is, where it is)".into(),
+                },
+                _ => Error::Read {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            })?;
+        if crate::fs::writable_by_others(path) {
+            return Err(Error::Config {
+                place: path.display().to_string(),
+                message: format!(
+                    "is writable by other users: refused. Run: chmod 600 {}",
+                    crate::text::shell_quote(&path.display().to_string())
+                ),
+            });
+        }
         if let Some(warning) = readable_by_others(path) {
             self.warnings.push(warning);
         }
+        if trust == Trust::Required {
+            trust::check(path, &bytes)?;
+        }
+        self.files.push(path.to_path_buf());
+        let text = String::from_utf8(bytes).map_err(|_| Error::Config {
+            place: path.display().to_string(),
+            message: "is not UTF-8 text".into(),
+        })?;
         self.merge_text(&text, &path.display().to_string())
     }
 
     fn merge_text(&mut self, text: &str, origin: &str) -> Result<(), Error> {
-        let value: Value = serde_json::from_str(text).map_err(|e| Error::Config {
-            place: format!("{origin}:{}:{}", e.line(), e.column()),
+        let value: Value = crate::json::parse_strict(text).map_err(|e| Error::Config {
+            place: origin.to_string(),
             message: format!("not valid JSON: {e}"),
         })?;
         let err = |place: &str, message: String| Error::Config {
@@ -243,6 +318,12 @@ impl Config {
                 )
             })?;
             for (name, value) in connections {
+                if !is_connection_name(name) {
+                    return Err(err(
+                        &format!("connections.{}", crate::text::visible(name)),
+                        "a connection name is letters, digits, '_', '-' and '.' only (it is shown to humans and typed in commands)".into(),
+                    ));
+                }
                 let place = format!("connections.{name}");
                 let connection = parse_connection(name, value, &place, origin)?;
                 self.connections.insert(name.clone(), connection);
@@ -264,6 +345,13 @@ impl Config {
                         s.require_confirmation_for_destructive = boolean(value, &place, origin)?
                     }
                     "log_all_queries" => s.log_all_queries = boolean(value, &place, origin)?,
+                    "audit_syslog" => {
+                        s.audit_syslog = match value {
+                            Value::String(path) => Some(PathBuf::from(path)),
+                            _ => boolean(value, &place, origin)?
+                                .then(|| PathBuf::from(DEFAULT_SYSLOG_SOCKET)),
+                        }
+                    }
                     "max_rows" => s.max_rows = number(value, &place, origin)?,
                     "query_timeout_seconds" => {
                         s.query_timeout_seconds = number(value, &place, origin)?
@@ -371,18 +459,26 @@ impl Config {
         }
     }
 
-    /// Where the audit log goes: beside the config file unless `log_file` says otherwise.
+    /// Where the audit log goes: beside the project file; with only the
+    /// user-level file, in the account's data folder (never wherever the
+    /// agent happens to run from).
     pub fn log_path(&self, cwd: &Path) -> PathBuf {
-        let base = self
-            .path
-            .as_ref()
-            .and_then(|p| p.parent())
-            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+        let base = match self.path.as_ref().and_then(|p| p.parent()) {
+            Some(dir) => dir.to_path_buf(),
+            None => paths::data_dir().unwrap_or_else(|| cwd.to_path_buf()),
+        };
         match &self.security.log_file {
             Some(file) => base.join(file),
             None => base.join(DEFAULT_LOG_NAME),
         }
     }
+}
+
+/// Whether loading asks the trust store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trust {
+    Required,
+    Review,
 }
 
 fn unreachable_config() -> Error {
@@ -445,10 +541,12 @@ fn parse_connection(
             "sslkey" => c.sslkey = Some(text()?),
             "application_name" => c.application_name = Some(text()?),
             "connect_timeout" => c.connect_timeout = Some(number(value, &at, origin)?),
+            "from_environment" => c.from_environment = boolean(value, &at, origin)?,
             "require_confirmation" => c.require_confirmation = Some(boolean(value, &at, origin)?),
             "max_rows" => c.max_rows = Some(number(value, &at, origin)?),
             "query_timeout_seconds" => c.query_timeout_seconds = Some(number(value, &at, origin)?),
             "schemas" => c.schemas = strings(value, &at, origin)?,
+            "allow_functions" => c.allow_functions = strings(value, &at, origin)?,
             _ => {}
         }
     }
@@ -536,9 +634,25 @@ fn find_upwards(start: &Path) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// A connection name a human can read and type: letters, digits, `_`, `-`, `.`.
+pub fn is_connection_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// The project folder: where the nearest `.dev-postgres.json` is, else `cwd`.
+pub fn project_dir(cwd: &Path) -> PathBuf {
+    find_upwards(cwd)
+        .and_then(|file| file.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| cwd.to_path_buf())
+}
+
 /// The user-level file for connections shared across projects.
 pub fn user_config_path() -> Option<PathBuf> {
-    dirs::config_dir().map(|dir| dir.join("dev-postgres").join("config.json"))
+    paths::user_config()
 }
 
 #[cfg(unix)]
@@ -562,6 +676,19 @@ fn readable_by_others(_: &Path) -> Option<String> {
 
 /// Replaces every `${VAR}` in `value` from `env`. A missing variable is an
 /// error that names the variable (never a value).
+/// The `${NAME}` variables a configuration value refers to.
+pub fn variables_in(value: &str) -> Vec<String> {
+    value
+        .split("${")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .filter(|name| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(String::from)
+        .collect()
+}
+
 pub fn expand(
     value: &str,
     place: &str,

@@ -43,6 +43,18 @@ fn home_in_passwd(passwd: &str, uid: u32) -> Option<PathBuf> {
     })
 }
 
+/// The current user's login name as the account database records it.
+pub fn account_name() -> Option<String> {
+    let uid = current_uid()?;
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let line_uid = fields.nth(1)?;
+        (line_uid.parse() == Ok(uid)).then(|| name.to_string())
+    })
+}
+
 /// Accounts from NSS (LDAP, sssd) are not in /etc/passwd.
 fn home_from_getent(uid: u32) -> Option<PathBuf> {
     let output = std::process::Command::new("getent")

@@ -166,6 +166,38 @@ fn connection(text: &str) -> Connection {
 }
 
 #[test]
+fn the_environment_cannot_choose_where_a_trusted_connection_goes() {
+    for (var, key) in [
+        ("PGHOST", "host"),
+        ("PGPORT", "port"),
+        ("PGUSER", "user"),
+        ("PGDATABASE", "database"),
+        ("PGSSLMODE", "sslmode"),
+    ] {
+        let env = env_of(&[(var, "elsewhere")]);
+        let without = connection(r#"{"database": "app", "user": "u"}"#);
+        let without = Connection {
+            database: (key != "database").then(|| "app".to_string()),
+            user: (key != "user").then(|| "u".to_string()),
+            ..without
+        };
+        let err = resolve(&without, &env, None, &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains(var), "{var}: {err}");
+        assert!(err.to_string().contains("from_environment"), "{var}: {err}");
+    }
+    // What the file sets, the environment cannot change at all.
+    let env = env_of(&[("PGHOST", "evil.example"), ("PGPORT", "1")]);
+    let p = resolve(
+        &connection(r#"{"host": "db", "port": 5433, "database": "app", "user": "u"}"#),
+        &env,
+        None,
+        &mut Vec::new(),
+    )
+    .unwrap();
+    assert_eq!((p.host.as_str(), p.port), ("db", 5433));
+}
+
+#[test]
 fn absent_fields_come_from_pg_variables_then_defaults() {
     let env = env_of(&[
         ("PGHOST", "db.internal"),
@@ -176,7 +208,13 @@ fn absent_fields_come_from_pg_variables_then_defaults() {
         ("PGAPPNAME", "mine"),
         ("PGCONNECT_TIMEOUT", "3"),
     ]);
-    let p = resolve(&connection("{}"), &env, None, &mut Vec::new()).unwrap();
+    let p = resolve(
+        &connection(r#"{"from_environment": true}"#),
+        &env,
+        None,
+        &mut Vec::new(),
+    )
+    .unwrap();
     assert_eq!(
         (
             p.host.as_str(),
@@ -191,7 +229,9 @@ fn absent_fields_come_from_pg_variables_then_defaults() {
         (SslMode::Require, "mine", 3)
     );
     let explicit = resolve(
-        &connection(r#"{"host": "h", "port": 1, "user": "u", "database": "d"}"#),
+        &connection(
+            r#"{"host": "h", "port": 1, "user": "u", "database": "d", "sslmode": "disable"}"#,
+        ),
         &env,
         None,
         &mut Vec::new(),
@@ -214,12 +254,9 @@ fn absent_fields_come_from_pg_variables_then_defaults() {
     )
     .unwrap();
     assert_eq!(
-        (
-            defaults.host.as_str(),
-            defaults.port,
-            defaults.user.as_str()
-        ),
-        ("localhost", 5432, "me")
+        (defaults.host.as_str(), defaults.port, defaults.user.clone()),
+        // libpq's default user is the OS account, not $USER (which the agent sets).
+        ("localhost", 5432, super::paths::account_name().unwrap())
     );
     assert_eq!(
         (
@@ -341,7 +378,7 @@ fn services_fill_what_the_connection_leaves_out() {
         ("PGHOST", "ignored"),
     ]);
     let p = resolve(
-        &connection(r#"{"service": "reporting", "user": "override"}"#),
+        &connection(r#"{"service": "reporting", "user": "override", "from_environment": true}"#),
         &env,
         None,
         &mut Vec::new(),
@@ -394,4 +431,67 @@ fn choosing_a_connection() {
     assert_eq!(single.connection(None).unwrap().name, "only");
     let none = parse("{}").unwrap();
     assert!(none.connection(None).is_err());
+}
+
+#[test]
+fn the_variables_a_value_refers_to_are_listed() {
+    assert_eq!(
+        super::variables_in("postgres://${USER_1}:${PW}@h/${ bad }/${}"),
+        ["USER_1", "PW"]
+    );
+    assert!(super::variables_in("plain").is_empty());
+}
+
+#[test]
+fn connection_names_cannot_hide_terminal_escapes_or_lines() {
+    for name in [r"z\u001b[2A", "a b", r"x\ny", "", "naïve"] {
+        let text = format!(r#"{{"connections": {{"{name}": {{"database": "d"}}}}}}"#);
+        assert!(parse(&text).is_err(), "{name:?}");
+    }
+    for name in ["dev", "sandbox-ro", "prod.replica_2"] {
+        let text = format!(r#"{{"connections": {{"{name}": {{"database": "d"}}}}}}"#);
+        assert!(parse(&text).is_ok(), "{name}");
+    }
+}
+
+#[test]
+fn a_variable_in_where_the_connection_goes_is_the_environment_choosing() {
+    let env = env_of(&[
+        ("RT_HOST", "relay.example"),
+        ("RT_PORT", "6543"),
+        ("PW", "x"),
+    ]);
+    for (key, value) in [("host", "${RT_HOST}"), ("port", "${RT_PORT}")] {
+        let text = format!(
+            r#"{{"host": "db", "port": 5432, "database": "d", "user": "u", "{key}": "{value}"}}"#
+        );
+        let mut map: serde_json::Value = serde_json::from_str(&text).unwrap();
+        map[key] = serde_json::json!(value);
+        let err = resolve(&connection(&map.to_string()), &env, None, &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("from_environment"), "{key}: {err}");
+        map["from_environment"] = serde_json::json!(true);
+        assert!(resolve(&connection(&map.to_string()), &env, None, &mut Vec::new()).is_ok());
+    }
+    // A password from a variable is what variables are for.
+    let ok = connection(r#"{"host": "db", "database": "d", "user": "u", "password": "${PW}"}"#);
+    assert!(resolve(&ok, &env, None, &mut Vec::new()).is_ok());
+}
+
+#[test]
+fn allow_functions_lists_volatile_functions_a_connection_may_call() {
+    let config =
+        parse(r#"{"connections": {"x": {"allow_functions": ["audit.stamp", "my_uuid"]}}}"#)
+            .unwrap();
+    assert_eq!(
+        config.connections["x"].allow_functions,
+        ["audit.stamp", "my_uuid"]
+    );
+    assert!(
+        parse(r#"{"connections": {"x": {}}}"#).unwrap().connections["x"]
+            .allow_functions
+            .is_empty()
+    );
+    assert!(
+        error(r#"{"connections": {"x": {"allow_functions": [1]}}}"#).contains("allow_functions")
+    );
 }

@@ -2,9 +2,7 @@
 //! are refused (another reader might take the other value), and so are NUL
 //! characters, deep nesting, invalid UTF-8 and more than 1 MiB.
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
-use std::fmt;
+use serde_json::Value;
 use std::path::PathBuf;
 
 pub const MAX_INPUT_BYTES: usize = 1_048_576;
@@ -30,12 +28,12 @@ pub fn parse_input(bytes: &[u8]) -> Result<HookInput, String> {
     if text.trim().is_empty() {
         return Err("the input is empty".into());
     }
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let Strict(value) = Strict::deserialize(&mut deserializer)
-        .map_err(|e| format!("the input is not valid JSON ({e})"))?;
-    deserializer
-        .end()
-        .map_err(|_| "the input has text after its JSON object".to_string())?;
+    let value = crate::json::parse_strict(text).map_err(|e| match e {
+        crate::json::StrictError::Syntax(e) => format!("the input is not valid JSON ({e})"),
+        crate::json::StrictError::TrailingText => {
+            "the input has text after its JSON object".to_string()
+        }
+    })?;
     if holds_nul(&value) {
         return Err("the input holds a NUL character".into());
     }
@@ -77,68 +75,6 @@ fn holds_nul(value: &Value) -> bool {
         Value::Array(items) => items.iter().any(holds_nul),
         Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
         _ => false,
-    }
-}
-
-/// A JSON value that refuses duplicate keys.
-struct Strict(Value);
-
-impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(Strict)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(Strict(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if object.contains_key(&key) {
-                return Err(de::Error::custom(format!("duplicate key \"{key}\"")));
-            }
-            let Strict(value) = map.next_value()?;
-            object.insert(key, value);
-        }
-        Ok(Value::Object(object))
     }
 }
 

@@ -121,7 +121,19 @@ fn mcp(tool: &str, tool_input: &Value, cwd: &Path) -> Decision {
         .strip_prefix("mcp__")
         .and_then(|rest| rest.split("__").next())
         .unwrap_or_default();
-    let config = Config::load(None, cwd).unwrap_or_default();
+    // Fail closed: a configuration that cannot be read, or that no human
+    // trusted, cannot say which servers are safe.
+    let config = match Config::load(None, cwd) {
+        Ok(config) => config,
+        Err(error) => {
+            return Decision::Block(Problem {
+                rule: HookRule::McpSql,
+                detail: format!(
+                    "MCP tool {tool}: the dev-postgres configuration cannot be used ({error}), so its SQL cannot be judged"
+                ),
+            })
+        }
+    };
     if !server_matches(server, &config.hook.mcp_servers) {
         return Decision::Allow;
     }
@@ -134,7 +146,7 @@ fn mcp(tool: &str, tool_input: &Value, cwd: &Path) -> Decision {
         };
         let mode = config.hook.mcp_mode;
         let analysis = crate::sql::classify(sql, mode);
-        if analysis.exit_code(false) != crate::ExitCode::Ok {
+        if analysis.verdict() != crate::sql::Verdict::Allowed {
             let reason = analysis
                 .primary()
                 .map(|f| format!("[{}] {}", f.rule.id(), f.reason))

@@ -1,11 +1,69 @@
-//! The side-effect function families, kept as sorted data in
-//! `side_effect_functions.txt` and `read_only_functions.txt`.
+//! The function tables, kept as sorted data: the side-effect families
+//! (`side_effect_functions.txt`), the exceptions to their patterns that only
+//! read (`read_only_functions.txt`), and the VOLATILE functions without
+//! effects that the catalog check lets through (`effect_free_volatile_functions.txt`).
 
 use crate::text::{glob_match, table_lines};
 use std::sync::LazyLock;
 
 const SIDE_EFFECT_TABLE: &str = include_str!("side_effect_functions.txt");
 const READ_ONLY_TABLE: &str = include_str!("read_only_functions.txt");
+const EFFECT_FREE_VOLATILE_TABLE: &str = include_str!("effect_free_volatile_functions.txt");
+
+/// What a recorded call is: the catalog check resolves each kind its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallKind {
+    /// `f(…)`, anywhere in the statement.
+    Function,
+    /// `x.f` or `(x).f`: a call of `f(x)` unless `f` is a column of `x`.
+    FieldNotation,
+    /// The function behind an operator (`pg_operator.oprcode`).
+    Operator,
+    /// The functions behind a cast to this type (`pg_cast`, the type's input function).
+    Cast,
+    /// A string literal cast to this type: only the type's input function runs.
+    Literal,
+    /// The implicit and assignment casts PostgreSQL may apply with no cast
+    /// in the text (to a function's argument, to an INSERT's column): one
+    /// marker per statement that calls anything or writes.
+    ImplicitCasts,
+}
+
+impl CallKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CallKind::Function => "function",
+            CallKind::FieldNotation => "field",
+            CallKind::Operator => "operator",
+            CallKind::Cast => "cast",
+            CallKind::Literal => "literal",
+            CallKind::ImplicitCasts => "implicit",
+        }
+    }
+}
+
+/// A function a statement runs, as written: the catalog decides which one it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FunctionCall {
+    pub kind: CallKind,
+    /// The schema when the name is qualified.
+    pub schema: Option<String>,
+    /// The function's, operator's or type's name as the parser decoded it.
+    pub name: String,
+    /// Arguments given (operands for an operator); None for a cast.
+    pub nargs: Option<usize>,
+    /// Byte offset in the whole input.
+    pub offset: usize,
+}
+
+static EFFECT_FREE_VOLATILE: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| table_lines(EFFECT_FREE_VOLATILE_TABLE).collect());
+
+/// Whether `name` is a VOLATILE function without effects (`random`,
+/// `clock_timestamp`, …): the catalog check lets it through.
+pub fn effect_free_volatile(name: &str) -> bool {
+    EFFECT_FREE_VOLATILE.binary_search(&name).is_ok()
+}
 
 /// One line of the side-effect table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +87,9 @@ static SIDE_EFFECTS: LazyLock<Vec<SideEffect>> = LazyLock::new(|| {
         .collect()
 });
 
+static READ_ONLY: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| table_lines(READ_ONLY_TABLE).collect());
+
 /// The side-effect rule a call of function `name` with `nargs` arguments falls
 /// under, if any. `name` is the function's own name without its schema.
 pub fn side_effect(name: &str, nargs: Option<usize>) -> Option<&'static SideEffect> {
@@ -37,12 +98,12 @@ pub fn side_effect(name: &str, nargs: Option<usize>) -> Option<&'static SideEffe
     if name == "ts_rewrite" && nargs != Some(3) {
         static TS_REWRITE: SideEffect = SideEffect {
             pattern: "ts_rewrite",
-            family: "sql-in-string",
+            family: "runs-sql-text",
             dml_ok: false,
         };
         return Some(&TS_REWRITE);
     }
-    if table_lines(READ_ONLY_TABLE).any(|allowed| allowed == name) {
+    if READ_ONLY.binary_search(&name).is_ok() || effect_free_volatile(name) {
         return None;
     }
     SIDE_EFFECTS
@@ -68,6 +129,7 @@ mod tests {
             l.split_whitespace().next().unwrap_or_default()
         });
         assert_sorted_unique(READ_ONLY_TABLE, |l| l);
+        assert_sorted_unique(EFFECT_FREE_VOLATILE_TABLE, |l| l);
     }
 
     #[test]
@@ -179,6 +241,46 @@ mod tests {
                 "{name} should be allowed"
             );
         }
+    }
+
+    #[test]
+    fn no_effect_free_function_matches_a_side_effect_pattern() {
+        // An exception to a pattern is listed in read_only_functions.txt.
+        for name in EFFECT_FREE_VOLATILE
+            .iter()
+            .filter(|n| !READ_ONLY.contains(n))
+        {
+            let rule = SIDE_EFFECTS.iter().find(|r| glob_match(r.pattern, name));
+            assert!(rule.is_none(), "{name} is on both lists: {rule:?}");
+        }
+    }
+
+    #[test]
+    fn new_families_block_their_functions() {
+        for (name, family) in [
+            ("crosstab", "runs-sql-text"),
+            ("crosstab3", "runs-sql-text"),
+            ("connectby", "runs-sql-text"),
+            ("xpath_table", "runs-sql-text"),
+            ("query_to_xml", "runs-sql-text"),
+            ("ts_stat", "runs-sql-text"),
+            ("heap_force_kill", "data-surgery"),
+            ("heap_force_freeze", "data-surgery"),
+            ("autoprewarm_dump_now", "server-files"),
+            ("pg_prewarm", "server-cache"),
+            ("pg_read_file_old", "server-files"),
+            ("pg_rotate_logfile_old", "server-control"),
+        ] {
+            assert_eq!(
+                side_effect(name, Some(1)).map(|r| r.family),
+                Some(family),
+                "{name}"
+            );
+        }
+        assert!(effect_free_volatile("random"));
+        assert!(effect_free_volatile("clock_timestamp"));
+        assert!(!effect_free_volatile("nextval"));
+        assert!(side_effect("pg_get_replication_slots", Some(0)).is_none());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! What classification returns, and how it is shown to people and programs.
 
-use super::classify::StatementClass;
+use super::class::StatementClass;
+use super::functions::FunctionCall;
 use super::rules::{Rule, Verdict};
-use crate::exit::ExitCode;
 use crate::mode::Mode;
 use crate::text::line_col;
 use serde_json::{json, Value};
@@ -28,6 +28,9 @@ pub struct Statement {
     pub start: usize,
     pub end: usize,
     pub findings: Vec<Finding>,
+    /// Every function it runs, with the operators and casts it uses: what
+    /// the catalog check resolves where there is a connection.
+    pub calls: Vec<FunctionCall>,
 }
 
 impl Statement {
@@ -64,16 +67,6 @@ impl Analysis {
             .map(Statement::verdict)
             .max()
             .unwrap_or(Verdict::Blocked)
-    }
-
-    /// 0 allowed, 1 blocked, 2 destructive without confirmation.
-    pub fn exit_code(&self, confirmed: bool) -> ExitCode {
-        match self.verdict() {
-            Verdict::Allowed => ExitCode::Ok,
-            Verdict::Destructive if confirmed => ExitCode::Ok,
-            Verdict::Destructive => ExitCode::NeedsConfirmation,
-            Verdict::Blocked => ExitCode::Blocked,
-        }
     }
 
     /// The strictest finding of the whole input.
@@ -136,7 +129,7 @@ impl Analysis {
             "mode": self.mode.as_str(),
             "verdict": self.verdict().as_str(),
             "confirmed": confirmed,
-            "exit_code": self.exit_code(confirmed).code(),
+            "exit_code": crate::exit::for_verdict(self.verdict(), confirmed).code(),
             "rule": primary.map(|f| f.rule.id()),
             "reason": primary.map(|f| f.reason.as_str()),
             "statements": statements,

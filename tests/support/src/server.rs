@@ -143,6 +143,8 @@ impl Project {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
                 .unwrap_or_else(|e| panic!("{e}"));
         }
+        // A human trusts the configuration a test writes, as they would after editing it.
+        crate::trust(&path);
     }
 
     /// A command run in the project folder.
@@ -152,6 +154,32 @@ impl Project {
 
     pub fn log_path(&self) -> std::path::PathBuf {
         self.dir.join(".dev-postgres-query.log")
+    }
+
+    /// One record per run: each attempt with its outcome's fields merged in
+    /// (a run killed before its outcome was written has none).
+    pub fn runs(&self) -> Vec<serde_json::Value> {
+        let mut runs: Vec<serde_json::Value> = Vec::new();
+        for record in self.log() {
+            match record["kind"].as_str() {
+                Some("attempt") => runs.push(record),
+                Some("outcome") => {
+                    let run = runs
+                        .iter_mut()
+                        .find(|r| r["seq"] == record["attempt"])
+                        .unwrap_or_else(|| panic!("an outcome without its attempt: {record}"));
+                    if let (Some(run), Some(fields)) = (run.as_object_mut(), record.as_object()) {
+                        for (key, value) in fields {
+                            if !matches!(key.as_str(), "seq" | "time" | "prev" | "kind") {
+                                run.insert(key.clone(), value.clone());
+                            }
+                        }
+                    }
+                }
+                _ => panic!("a record of no known kind: {record}"),
+            }
+        }
+        runs
     }
 
     /// The audit log's records.

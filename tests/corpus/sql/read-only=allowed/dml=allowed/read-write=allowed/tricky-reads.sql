@@ -256,3 +256,19 @@ WHERE
 >>>
 SELECT * FROM t FOR READ ONLY
 SELECT 'BEGIN' AS begin_word, 'END' AS "end"
+# EXPLAIN takes the last ANALYZE given: nothing runs.
+EXPLAIN (ANALYZE true, ANALYZE false) UPDATE t SET a = 1
+EXPLAIN (ANALYZE, ANALYZE off) DELETE FROM t
+# A name that is a column of the statement is not a function call.
+SELECT j.pg_notify FROM (SELECT 'x' AS pg_notify) j
+SELECT (j).pg_sleep FROM (SELECT 1 AS pg_sleep) j
+SELECT x.lo_import FROM (VALUES (1)) AS x(lo_import)
+WITH c(setval) AS (SELECT 1) SELECT c.setval FROM c
+# Catalog functions that only read are not blocked for their prefix.
+SELECT * FROM pg_get_replication_slots()
+SELECT pg_replication_origin_oid('x')
+SELECT * FROM pg_stat_get_replication_slot('s')
+# Volatile functions without effects.
+SELECT random(), clock_timestamp(), timeofday(), gen_random_uuid()
+SELECT pg_database_size(current_database()), pg_relation_size('t')
+SELECT * FROM pg_lock_status()

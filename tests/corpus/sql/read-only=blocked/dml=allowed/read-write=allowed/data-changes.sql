@@ -64,8 +64,27 @@ EXPLAIN (ANALYZE) UPDATE t SET b = 1 WHERE a = 2
 EXPLAIN (ANALYZE, BUFFERS) INSERT INTO t VALUES (1)
 EXPLAIN ANALYZE SELECT * FROM users FOR UPDATE
 EXPLAIN ANALYZE SELECT nextval('s')
-# A WHERE that refers to a column, a parameter, a cursor or a subquery filters.
+# A WHERE that refers to the target's row (a column, a parameter, a cursor, a
+# correlated subquery) filters.
 DELETE FROM t WHERE a IS NOT NULL
 UPDATE t SET a = 1 WHERE a = a
-DELETE FROM t WHERE EXISTS (SELECT 1 FROM t2)
+DELETE FROM t WHERE EXISTS (SELECT 1 FROM t2 WHERE t2.id = t.id)
 UPDATE t SET a = 2 WHERE b IN (SELECT b FROM t2 WHERE false)
+UPDATE t SET a = 1 WHERE 1 = 1 AND id = 5
+DELETE FROM t WHERE id = 5 AND true
+DELETE FROM t WHERE false OR id = 5
+DELETE FROM t AS x WHERE EXISTS (SELECT 1 FROM t2 WHERE t2.id = x.id)
+UPDATE t SET a = 1 WHERE CASE WHEN id = 5 THEN true ELSE false END
+DELETE FROM t WHERE COALESCE(id = 5, false)
+DELETE FROM t WHERE NOT (id = 5)
+UPDATE t SET a = 1 WHERE t.id IN (SELECT id FROM t2)
+MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE
+MERGE INTO t USING s ON true WHEN MATCHED AND t.a > 1 THEN DELETE
+MERGE INTO t USING s ON true WHEN NOT MATCHED THEN INSERT VALUES (1)
+MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = 1
+# A column named like a side-effect function is a column.
+UPDATE t SET pg_notify = 1 WHERE id = 1
+# UPDATE of a table that is not pg_settings.
+UPDATE app.pg_settings_copy SET setting = 'x' WHERE name = 'a'
+# EXPLAIN takes the last ANALYZE given.
+EXPLAIN (ANALYZE false, ANALYZE true) UPDATE t SET a = 1 WHERE id = 1

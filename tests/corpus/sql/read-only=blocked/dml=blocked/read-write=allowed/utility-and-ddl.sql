@@ -217,3 +217,14 @@ SHOW ssl_passphrase_command
 SHOW dynamic_library_path
 SELECT 1; SHOW ALL
 PREPARE cur_upd AS UPDATE t SET a = 1 WHERE CURRENT OF c
+# ALTER … OPTIONS that adds or sets an option removes nothing.
+ALTER SERVER remote OPTIONS (ADD host 'db')
+ALTER SERVER remote OPTIONS (SET port '5433')
+ALTER USER MAPPING FOR CURRENT_USER SERVER remote OPTIONS (ADD user 'app')
+ALTER FOREIGN TABLE ft OPTIONS (ADD table_name 't')
+# UPDATE pg_settings is SET by another name: where SET is blocked, so is it.
+UPDATE pg_settings SET setting = '1GB' WHERE name = 'work_mem'
+UPDATE pg_catalog.pg_settings SET setting = 'on' WHERE name = 'enable_seqscan'
+UPDATE pg_settings AS s SET setting = 'x' WHERE s.name = 'search_path'
+UPDATE PG_CATALOG."pg_settings" p SET setting = '0' WHERE p.name = 'statement_timeout'
+WITH u AS (UPDATE pg_settings SET setting = '0' WHERE name = 'lock_timeout' RETURNING name) SELECT * FROM u

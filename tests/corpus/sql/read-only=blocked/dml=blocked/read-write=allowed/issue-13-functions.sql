@@ -1,0 +1,33 @@
+# Hand-written cases of issue 13 (the generated side-effect-functions.sql
+# holds every place and spelling of each family).
+# Functions that run SQL given as text.
+SELECT * FROM crosstab('SELECT dblink_exec(''host=x'', ''DROP TABLE t''), 1, 1') AS ct(a text, b text)
+SELECT * FROM crosstab2('SELECT 1, 2, 3')
+SELECT * FROM crosstab3('SELECT 1, 2, 3')
+SELECT * FROM public.crosstab4('SELECT 1, 2, 3')
+SELECT * FROM crosstab('SELECT 1', 'SELECT pg_sleep(100)') AS ct(a int, b int)
+SELECT * FROM connectby('t; SELECT pg_cancel_backend(1)', 'id', 'parent', '1', 0) AS t(id int, parent int, level int)
+SELECT * FROM xpath_table('id', 'doc', '(SELECT pg_sleep(10)) x', '/a', 'true') AS t(id int, a text)
+SELECT query_to_xml('SELECT pg_sleep(1)', true, false, '')
+SELECT query_to_xmlschema('SELECT 1', true, false, '')
+SELECT cursor_to_xmlschema('c', true, false, '')
+SELECT * FROM ts_stat('SELECT to_tsvector(x) FROM t')
+SELECT ts_rewrite('a & b'::tsquery, 'SELECT t, s FROM aliases')
+# pg_surgery, pg_prewarm, server files and logs.
+SELECT heap_force_kill('t'::regclass, ARRAY['(0,1)']::tid[])
+SELECT heap_force_freeze('t'::regclass, ARRAY['(0,1)']::tid[])
+SELECT autoprewarm_dump_now()
+SELECT autoprewarm_start_worker()
+SELECT pg_prewarm('t')
+SELECT pg_read_file_old('postgresql.conf', 0, 100)
+SELECT pg_rotate_logfile_old()
+SELECT pg_current_logfile()
+SELECT * FROM pg_hba_file_rules()
+SELECT * FROM pg_show_all_file_settings()
+SELECT xslt_process('<a/>', '<xsl:stylesheet/>')
+SELECT set_limit(0.1)
+SELECT postgres_fdw_disconnect_all()
+SELECT bt_index_parent_check('i'::regclass)
+SELECT binary_upgrade_set_next_pg_type_oid(1)
+SELECT pg_nextoid('pg_class', 'oid', 'pg_class_oid_index')
+SHOW promote_trigger_file

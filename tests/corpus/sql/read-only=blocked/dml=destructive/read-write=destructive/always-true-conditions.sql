@@ -1,0 +1,122 @@
+# A WHERE (or MERGE ON) that is always true, or that does not refer to the
+# target table, is no filter: the statement changes every row (or none).
+# Each case was run on the fixture (tests/fixtures/schema.sql, with rows in t2)
+# inside BEGIN ... ROLLBACK and changed every row of its target.
+# Constants folded through OR, AND and NOT.
+UPDATE t SET a = -1 WHERE 1 = 1 OR a = 5
+UPDATE users SET score = -1 WHERE 1 = 1 OR id = 5
+UPDATE users SET score = -1 WHERE id = 5 OR 1 = 1
+DELETE FROM t WHERE true OR a = 5
+DELETE FROM t WHERE a = 5 OR true
+DELETE FROM users WHERE TRUE OR id = 5
+delete from t where true or a = 5
+DELETE FROM t WHERE a = 1 OR b = 2 OR true
+DELETE FROM t WHERE (a = 5 OR true) AND 1 = 1
+DELETE FROM t WHERE a = 1 AND true OR true
+DELETE FROM t WHERE true AND true
+DELETE FROM t WHERE true AND 1 = 1
+DELETE FROM t WHERE a = 5 OR NOT false
+UPDATE t SET a = -1 WHERE NOT false
+DELETE FROM t WHERE NOT NOT true
+DELETE FROM t WHERE NOT (1 = 2)
+DELETE FROM t WHERE NOT (a = 1 AND false)
+DELETE FROM t WHERE (true)
+DELETE FROM t WHERE ((1 = 1))
+DELETE FROM t WHERE a IS NULL OR 2 > 1
+UPDATE t SET a = -1 WHERE a = 3 OR 'a' = 'a'
+# Comparisons and tests of constants.
+DELETE FROM t WHERE 'a' = 'a'
+UPDATE t SET a = -1 WHERE 'a' = 'a'
+DELETE FROM t WHERE 1 <> 2
+DELETE FROM t WHERE 1 < 2
+DELETE FROM t WHERE 2 >= 2
+DELETE FROM t WHERE 1 = 1.0
+DELETE FROM t WHERE 1 IN (1, 2)
+DELETE FROM t WHERE 1 NOT IN (2, 3)
+DELETE FROM t WHERE 1 BETWEEN 0 AND 2
+DELETE FROM t WHERE 'abc' LIKE 'a%'
+DELETE FROM t WHERE 'x' ~ 'x'
+DELETE FROM t WHERE 3 % 2 = 1
+DELETE FROM t WHERE 1 = ANY (ARRAY[1, 2])
+DELETE FROM t WHERE ARRAY[1] <@ ARRAY[1, 2]
+DELETE FROM t WHERE '{"a": 1}'::jsonb ? 'a'
+DELETE FROM t WHERE NULL IS NULL
+DELETE FROM t WHERE 1 IS NOT NULL
+DELETE FROM t WHERE true IS TRUE
+DELETE FROM t WHERE false IS NOT TRUE
+DELETE FROM t WHERE 1 IS DISTINCT FROM 2
+DELETE FROM t WHERE 1 IS NOT DISTINCT FROM 1
+DELETE FROM t WHERE 't'::boolean
+DELETE FROM t WHERE CAST(1 AS boolean)
+DELETE FROM t WHERE 1::bool
+DELETE FROM t WHERE 'true'
+DELETE FROM t WHERE $$a$$ = 'a'
+DELETE FROM t WHERE E'a' = 'a'
+DELETE FROM t WHERE length('x') = 1
+DELETE FROM t WHERE random() >= 0
+DELETE FROM t WHERE current_date = current_date
+UPDATE t SET a = -1 WHERE 1 = 1 /* AND a = 5 */
+UPDATE t SET a = -1 WHERE 1 = 1 -- AND a = 5
+# CASE, COALESCE and friends around constants.
+DELETE FROM t WHERE CASE WHEN true THEN true END
+UPDATE t SET a = -1 WHERE CASE WHEN true THEN true END
+DELETE FROM t WHERE CASE WHEN 1 = 1 THEN true ELSE a = 5 END
+DELETE FROM t WHERE CASE 1 WHEN 1 THEN true ELSE false END
+DELETE FROM t WHERE CASE WHEN false THEN a = 5 ELSE true END
+DELETE FROM t WHERE COALESCE(NULL, true)
+UPDATE t SET a = -1 WHERE COALESCE(NULL, true)
+DELETE FROM t WHERE COALESCE(NULL::boolean, 1 = 1)
+DELETE FROM t WHERE COALESCE(true, a = 5)
+DELETE FROM t WHERE GREATEST(true, false)
+DELETE FROM t WHERE NULLIF(true, false)
+# Subqueries that do not refer to the target table.
+DELETE FROM t WHERE EXISTS (SELECT 1 FROM t2)
+DELETE FROM users WHERE EXISTS (SELECT 1 FROM orders)
+UPDATE users SET score = -1 WHERE EXISTS (SELECT 1 FROM orders)
+DELETE FROM t WHERE EXISTS (SELECT 1)
+DELETE FROM t WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = 1)
+DELETE FROM orders WHERE EXISTS (SELECT 1 FROM users WHERE users.id = 1)
+DELETE FROM t WHERE NOT EXISTS (SELECT 1 FROM t2 WHERE false)
+DELETE FROM t WHERE EXISTS (SELECT 1 FROM t2 t WHERE t.a = 1)
+DELETE FROM t WHERE (SELECT true)
+UPDATE t SET a = -1 WHERE (SELECT true)
+DELETE FROM t WHERE (SELECT 1) = 1
+DELETE FROM t WHERE (SELECT count(*) FROM orders) > 0
+DELETE FROM t WHERE (SELECT max(id) FROM orders) IS NOT NULL
+DELETE FROM t WHERE 5 IN (SELECT id FROM orders)
+DELETE FROM t WHERE (SELECT (SELECT true))
+DELETE FROM t WHERE a = 5 OR EXISTS (SELECT 1 FROM t2)
+DELETE FROM t WHERE a = 5 OR (SELECT true)
+DELETE FROM accounts WHERE EXISTS (SELECT 1 FROM users) AND 1 = 1
+# Conditions on another table of the statement only.
+DELETE FROM t USING t2 WHERE t2.a = 1
+UPDATE t SET a = -1 FROM t2 WHERE t2.a = 1
+UPDATE t SET a = -1 FROM t2 WHERE true
+# Aliases, qualification, RETURNING.
+DELETE FROM t AS x WHERE true OR x.a = 1
+DELETE FROM t x WHERE 1 = 1 OR x.a = 1
+DELETE FROM public.t WHERE true OR a = 5
+DELETE FROM ONLY t WHERE 1 = 1 OR a = 5
+DELETE FROM "t" WHERE 'a' = 'a'
+UPDATE public.users u SET score = -1 WHERE true OR u.id = 5
+DELETE FROM t WHERE true OR a = 5 RETURNING *
+UPDATE t SET a = -1 WHERE 1 = 1 OR a = 5 RETURNING a
+# MERGE whose ON is always true (or names only the source) with DELETE or UPDATE.
+MERGE INTO t USING (SELECT 1 AS x) s ON true WHEN MATCHED THEN DELETE
+MERGE INTO t USING (SELECT 1 AS x) s ON true WHEN MATCHED THEN UPDATE SET a = -1
+MERGE INTO t USING (VALUES (1)) v(x) ON 1 = 1 WHEN MATCHED THEN DELETE
+MERGE INTO t USING (VALUES (1)) v(x) ON v.x = 1 WHEN MATCHED THEN DELETE
+MERGE INTO t USING (SELECT 1 AS x) s ON true OR t.a = s.x WHEN MATCHED THEN DELETE
+MERGE INTO t USING (SELECT 1 AS x) s ON NOT false WHEN MATCHED THEN UPDATE SET b = -1
+MERGE INTO t USING (SELECT 1 AS x) s ON true WHEN MATCHED AND true THEN DELETE
+MERGE INTO t USING (SELECT 1 AS x) s ON true WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT VALUES (1)
+MERGE INTO accounts a USING (SELECT 1 AS id) s ON EXISTS (SELECT 1 FROM users) WHEN MATCHED THEN UPDATE SET balance = -1
+merge into t using (select 1) s on true when matched then delete
+# Where it will execute inside another statement.
+WITH d AS (DELETE FROM t WHERE true OR a = 5 RETURNING *) SELECT count(*) FROM d
+WITH u AS (UPDATE t SET a = -1 WHERE EXISTS (SELECT 1 FROM t2) RETURNING a) SELECT count(*) FROM u
+EXPLAIN ANALYZE DELETE FROM t WHERE 1 = 1 OR a = 5
+EXPLAIN (ANALYZE false, ANALYZE true) DELETE FROM t WHERE true OR a = 5
+EXPLAIN (ANALYZE off, ANALYZE on) DELETE FROM t
+SELECT 1; DELETE FROM t WHERE (SELECT true)
+DELETE FROM t WHERE a = 1; DELETE FROM t2 WHERE true OR a = 1
