@@ -16,35 +16,41 @@ fi
 cluster=$(mktemp -d /tmp/dev-postgres-bench.XXXXXX)
 trap 'scripts/pg-cluster.sh stop "$cluster"' EXIT
 eval "$(scripts/pg-cluster.sh start "$cluster")"
-cargo build --release --quiet -p pg-query
+cargo build --release --quiet -p pg-query -p dev-postgres
 query=$PWD/target/release/pg-query
 
-project=$(mktemp -d /tmp/dev-postgres-bench-project.XXXXXX)
-trap 'cd /; rm -rf "$project"; "$root/scripts/pg-cluster.sh" stop "$cluster"' EXIT
-cd "$project"
-
-config() { # config BUDGET_BYTES
-    cat > .dev-postgres.json <<JSON
-{"security": {"max_result_bytes": $1},
+# Two throwaway projects (budgets 64 MiB and 1 MiB). pg-query runs only a
+# configuration a human trusted: you are asked to type each file's short hash.
+projects=$(mktemp -d /tmp/dev-postgres-bench-project.XXXXXX)
+trap 'cd /; rm -rf "$projects"; "$root/scripts/pg-cluster.sh" stop "$cluster"' EXIT
+mib=$((1024 * 1024))
+for budget in $((64 * mib)) $mib; do
+    mkdir -p "$projects/$budget"
+    cat > "$projects/$budget/.dev-postgres.json" <<JSON
+{"security": {"max_result_bytes": $budget},
  "connections": {"bench": {"host": "127.0.0.1", "port": $DEV_POSTGRES_TEST_PORT, "database": "postgres",
   "user": "postgres", "password": "\${DEV_POSTGRES_TEST_PASSWORD}", "sslmode": "disable", "mode": "read-only"}}}
 JSON
-    chmod 600 .dev-postgres.json
-}
+    chmod 600 "$projects/$budget/.dev-postgres.json"
+    if [ ! -t 0 ]; then
+        echo "bench-memory.sh: run it at a terminal: pg-query needs its configurations trusted by a human" >&2
+        exit 3
+    fi
+    "$root/target/release/dev-postgres" trust "$projects/$budget/.dev-postgres.json"
+done
 
 peak_kb() { # peak_kb ARGS…: pg-query's maximum resident set size in kB
     /usr/bin/time -v "$query" --timeout 0 "$@" 2>&1 >/dev/null |
         sed -n 's/.*Maximum resident set size (kbytes): //p'
 }
 
-mib=$((1024 * 1024))
-config $((64 * mib))
+cd "$projects/$((64 * mib))"
 base=$(peak_kb 'SELECT 1')
 printf '%-58s %-8s %10s %10s  %s\n' case format "peak MB" "budget MB" verdict
 over=0
 run() { # run BUDGET FORMAT LABEL SQL [ARGS…]
     local budget=$1 format=$2 label=$3 sql=$4; shift 4
-    config "$budget"
+    cd "$projects/$budget"
     local peak
     peak=$(peak_kb --format "$format" "$@" "$sql")
     local limit=$((budget / 1024 + base + 8 * 1024)) verdict=ok

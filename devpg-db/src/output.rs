@@ -342,7 +342,7 @@ fn write_shown(out: &mut impl Write, line: &str) -> io::Result<()> {
     while !rest.is_empty() {
         let plain = rest.find(needs_escape).unwrap_or(rest.len());
         let (head, tail) = rest.split_at(plain);
-        out.write_all(head.as_bytes())?;
+        write_chunked(out, head)?;
         let Some(c) = tail.chars().next() else { break };
         // Tabs expand relative to the line start: escape from there on.
         if c == '\t' {
@@ -359,6 +359,15 @@ fn terminal_safe_from(line: &str, from: usize) -> String {
     let escaped = terminal_safe(line, true);
     let prefix = terminal_safe(line.get(..from).unwrap_or(""), true);
     escaped.get(prefix.len()..).unwrap_or("").to_string()
+}
+
+/// Writes `text` in pieces of 64 KiB: a writer that filters what it is given
+/// (the secret masker) then holds one piece at a time, not a whole value.
+fn write_chunked(out: &mut impl Write, text: &str) -> io::Result<()> {
+    for piece in text.as_bytes().chunks(64 * 1024) {
+        out.write_all(piece)?;
+    }
+    Ok(())
 }
 
 fn write_spaces(out: &mut impl Write, n: usize) -> io::Result<()> {
@@ -472,7 +481,7 @@ fn write_csv_field(out: &mut impl Write, value: Option<&str>) -> io::Result<()> 
                 if i > 0 {
                     out.write_all(b"\"\"")?;
                 }
-                out.write_all(part.as_bytes())?;
+                write_chunked(out, part)?;
             }
             out.write_all(b"\"")
         }

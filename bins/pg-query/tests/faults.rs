@@ -447,6 +447,26 @@ fn memory_stays_within_the_budget() {
         "{}",
         &stdout[stdout.len().saturating_sub(300)..]
     );
+
+    // The default budget (64 MiB) against a 200 MB value, with the password
+    // masker in the output path: still the budget plus a constant.
+    let big = 64 * MIB;
+    project.write_config(&json!({
+        "security": {"max_result_bytes": big},
+        "connections": {"ro": {
+            "host": server.host, "port": server.port, "user": server.user,
+            "password": "${DEV_POSTGRES_TEST_PASSWORD}", "sslmode": "disable",
+            "database": database, "mode": "read-only"
+        }}
+    }));
+    let (peak, _, _) = peak_memory(
+        &project,
+        &["-c", "ro", "SELECT repeat('x', 200000000) AS bomb"],
+    );
+    assert!(
+        peak <= base + big / 1024 + slack,
+        "200 MB value, 64 MiB budget: peak {peak} kB, base {base} kB"
+    );
 }
 
 #[test]
