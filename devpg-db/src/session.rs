@@ -14,6 +14,8 @@ use devpg_policy::mode::Mode;
 use postgres_protocol::escape::escape_identifier;
 use std::path::Path;
 
+const CONNECTION_CHECK: &str = "DO $check$ BEGIN PERFORM set_config('client_connection_check_interval', '2000', true); EXCEPTION WHEN OTHERS THEN NULL; END $check$";
+
 pub struct Session {
     client: Client,
     mode: Mode,
@@ -37,7 +39,8 @@ impl Session {
         home: Option<&Path>,
         timeout_seconds: u64,
     ) -> Result<Session, PgError> {
-        let client = Client::connect(params, home)?;
+        let mut client = Client::connect(params, home)?;
+        client.set_statement_timeout(timeout_seconds);
         let mut session = Session { client, mode };
         let begin = match mode {
             Mode::ReadOnly => "BEGIN READ ONLY",
@@ -60,6 +63,11 @@ impl Session {
         session.client.execute(&format!(
             "SET LOCAL idle_in_transaction_session_timeout = {idle}"
         ))?;
+        // PostgreSQL 14+ checks every 2 s that the client is still there and
+        // cancels its statement when it is not (a SIGKILLed pg-query). Older
+        // servers (or platforms without the check) refuse the setting: the
+        // block ignores that, and they notice only on their next write.
+        session.client.execute(CONNECTION_CHECK)?;
         if !params.schemas.is_empty() {
             let path: Vec<String> = params
                 .schemas
@@ -133,7 +141,9 @@ static INTERRUPTED: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::Atomic
 /// with an audit outcome). Call it first thing, before connecting.
 pub fn catch_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     std::sync::Arc::clone(INTERRUPTED.get_or_init(|| {
-        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // The client's own flag: it checks it between socket polls, so a
+        // signal ends even a wait on a frozen network within a second.
+        let flag = crate::pg::interrupt_flag();
         for signal in [
             signal_hook::consts::SIGINT,
             signal_hook::consts::SIGTERM,
@@ -195,8 +205,12 @@ impl Watchdog {
             if late {
                 late_flag.store(true, Ordering::SeqCst);
             }
-            if late || flag.load(Ordering::SeqCst) {
+            if flag.load(Ordering::SeqCst) {
                 let _ = token.cancel();
+                return;
+            }
+            if late {
+                let _ = token.time_out();
                 return;
             }
         });

@@ -76,6 +76,86 @@ fn edit_distance(a: &str, b: &str) -> usize {
     previous.last().copied().unwrap_or(0)
 }
 
+/// Keywords PostgreSQL's `quote_ident()` quotes: every category but unreserved.
+const QUOTED_KEYWORDS: &str = include_str!("quoted_keywords.txt");
+
+/// `name` as PostgreSQL's `quote_ident()` writes it: bare when it is lower
+/// case letters, digits and underscores (not starting with a digit) and not
+/// a keyword that needs quoting, else in double quotes with `"` doubled.
+pub fn quote_ident(name: &str) -> String {
+    let mut chars = name.chars();
+    let bare = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !table_lines(QUOTED_KEYWORDS).any(|k| k == name);
+    if bare {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// Bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069):
+/// invisible, and able to make text read in another order than it runs.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `c` must not reach a terminal as it is (`is_terminal_control`).
+pub fn needs_escape(c: char) -> bool {
+    is_terminal_control(c)
+}
+
+/// One line of a value (no `\n`) as psql's aligned format shows it: `\r`
+/// as `\r`, a tab as spaces to the next multiple of 8 columns (when
+/// `expand_tabs`), other ASCII control characters as `\x1B`, C1 controls as
+/// `\u0085`; bidi controls as `\u202E` too (psql prints those raw). Text
+/// without any of them is returned as it is.
+pub fn terminal_safe(line: &str, expand_tabs: bool) -> std::borrow::Cow<'_, str> {
+    if !line
+        .chars()
+        .any(|c| needs_escape(c) && (c != '\t' || expand_tabs))
+    {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut width = 0usize;
+    for c in line.chars() {
+        match c {
+            '\r' => {
+                out.push_str("\\r");
+                width += 2;
+            }
+            '\t' if expand_tabs => loop {
+                out.push(' ');
+                width += 1;
+                if width.is_multiple_of(8) {
+                    break;
+                }
+            },
+            '\t' => {
+                out.push(c);
+                width += 1;
+            }
+            c if (c as u32) < 0x80 && c.is_control() => {
+                out.push_str(&format!("\\x{:02X}", c as u32));
+                width += 4;
+            }
+            c if needs_escape(c) => {
+                out.push_str(&format!("\\u{:04X}", c as u32));
+                width += 6;
+            }
+            c => {
+                out.push(c);
+                // Width matters only for tab stops; wide characters are rare there.
+                width += 1;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +189,57 @@ mod tests {
         for (pattern, name, expected) in cases {
             assert_eq!(glob_match(pattern, name), expected, "{pattern} ~ {name}");
         }
+    }
+
+    #[test]
+    fn quote_ident_quotes_as_postgresql_does() {
+        let cases = [
+            ("users", "users"),
+            ("_x1", "_x1"),
+            ("Mixed Case", "\"Mixed Case\""),
+            ("Users", "\"Users\""),
+            ("1abc", "\"1abc\""),
+            ("comma,name", "\"comma,name\""),
+            ("a.b", "\"a.b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("ü", "\"ü\""),
+            ("select", "\"select\""),
+            ("user", "\"user\""),
+            ("name", "name"),
+            ("a$b", "\"a$b\""),
+        ];
+        for (name, quoted) in cases {
+            assert_eq!(quote_ident(name), quoted, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_keywords_are_sorted_lowercase_and_unique() {
+        let words: Vec<&str> = table_lines(QUOTED_KEYWORDS).collect();
+        assert!(words.len() > 100);
+        assert!(words.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+        assert!(words
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+    }
+
+    #[test]
+    fn terminal_safe_shows_controls_as_psql_does() {
+        let cases = [
+            ("plain é 中", "plain é 中"),
+            ("a\rb", "a\\rb"),
+            ("\u{1b}[2J", "\\x1B[2J"),
+            ("bell\u{7}", "bell\\x07"),
+            ("del\u{7f}", "del\\x7F"),
+            ("\u{85}", "\\u0085"),
+            ("a\tb", "a       b"),
+            ("\u{202E}evil", "\\u202Eevil"),
+            ("\u{2066}x\u{2069}", "\\u2066x\\u2069"),
+        ];
+        for (line, shown) in cases {
+            assert_eq!(terminal_safe(line, true), shown, "{line:?}");
+        }
+        assert_eq!(terminal_safe("a\tb", false), "a\tb");
     }
 
     #[test]

@@ -2,7 +2,7 @@ use clap::Parser;
 use devpg_cli::{mask, parse_args, say, Outcome, SqlSource, Startup};
 use devpg_db::catalog_check;
 use devpg_db::output::{Format, Printer};
-use devpg_db::pg::{sqlstate, FetchLimits, PgError};
+use devpg_db::pg::{sqlstate, Ending, FetchLimits, PgError};
 use devpg_db::session::{Interruption, Session, Watchdog};
 use devpg_policy::audit::{self, Attempt, AuditLog, Finish, Record, RunOutcome};
 use devpg_policy::config::redact::Redactor;
@@ -313,7 +313,7 @@ fn execute(
     let mut session = match Session::open(params, home, run.timeout_seconds) {
         Ok(session) => session,
         Err(error) => {
-            executed.outcome = RunOutcome::Error;
+            executed.outcome = outcome_of(&error);
             executed.error = Some(error);
             return executed;
         }
@@ -386,7 +386,7 @@ fn execute(
             Some(Interruption::Signal) => RunOutcome::Cancelled,
             Some(Interruption::Deadline) => RunOutcome::TimedOut,
             None if cancelled => RunOutcome::TimedOut,
-            None => RunOutcome::Error,
+            None => outcome_of(&error),
         };
         executed.error = Some(error);
         executed.failed_statement = Some(index);
@@ -395,6 +395,16 @@ fn execute(
         executed.error = Some(error);
     }
     executed
+}
+
+/// The audit outcome of an error the watchdog did not cause (a socket
+/// deadline, a signal while connecting, or a plain error).
+fn outcome_of(error: &PgError) -> RunOutcome {
+    match error.ending() {
+        Ending::TimedOut => RunOutcome::TimedOut,
+        Ending::Cancelled => RunOutcome::Cancelled,
+        Ending::Error => RunOutcome::Error,
+    }
 }
 
 fn first_line(text: &str) -> String {
@@ -416,15 +426,19 @@ fn describe_error(
     } else {
         " Nothing was committed."
     };
+    let on = format!("on connection '{}' ({})", params.name, params.describe());
     match (outcome, error) {
-        (RunOutcome::Cancelled, _) => format!("{which}cancelled: the server was told to stop it, and the transaction rolled back.{nothing_committed}"),
-        (RunOutcome::TimedOut, _) => format!("{which}timed out: cancelled on the server and rolled back (raise --timeout or query_timeout_seconds).{nothing_committed}"),
+        (RunOutcome::Cancelled, PgError::Db(_)) => format!("{which}cancelled {on}: the server was told to stop it, and the transaction rolled back.{nothing_committed}"),
+        (RunOutcome::TimedOut, PgError::Db(_)) => format!("{which}timed out {on}: cancelled on the server and rolled back (raise --timeout or query_timeout_seconds).{nothing_committed}"),
+        // The client gave up on the socket (its own deadline, or the server never answered the cancel).
+        (RunOutcome::Cancelled, other) => format!("{which}cancelled: {other}.{nothing_committed}"),
+        (RunOutcome::TimedOut, other) => format!("{which}timed out: {other} (raise --timeout or query_timeout_seconds).{nothing_committed}"),
         (_, PgError::Db(db)) if db.code == sqlstate::INVALID_PASSWORD || db.code == sqlstate::INVALID_AUTHORIZATION => format!(
             "cannot connect with connection '{}' ({}): {} (SQLSTATE {}). Check its user and password (config \"password\", PGPASSWORD or ~/.pgpass)",
             params.name, params.describe(), db.message, db.code
         ),
         (_, PgError::Db(db)) => {
-            let mut text = format!("{which}failed: {} {}: {}", db.severity, db.code, db.message);
+            let mut text = format!("{which}failed {on}: {} {}: {}", db.severity, db.code, db.message);
             if let Some(position) = db.position {
                 text.push_str(&format!(" (at character {position})"));
             }
@@ -438,6 +452,10 @@ fn describe_error(
                 text.push_str(&format!("\nThe transaction rolled back.{nothing_committed}"));
             }
             text
+        }
+        // Connection errors name the connection themselves.
+        (_, other) if statement.is_some() => {
+            format!("{which}failed: {other}\nThe transaction rolled back.{nothing_committed}")
         }
         (_, other) => other.to_string(),
     }

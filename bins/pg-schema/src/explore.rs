@@ -3,32 +3,27 @@ use devpg_cli::{parse_args, Outcome};
 use devpg_db::schema::{self, Action, SchemaFormat, ACTIONS, NAMES_QUERY};
 use devpg_db::session::Session;
 use devpg_policy::config::{self, Config};
-use devpg_policy::text::closest;
+use devpg_policy::text::{closest, shell_quote};
 use devpg_policy::{Error, ExitCode, Mode};
 use serde_json::{json, Value};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
-const AFTER_HELP: &str = "\
-ACTIONS:
-  connections          the configured connections: name, mode, description (no database access)
-  overview             the whole schema in one compact text: tables, columns, types, keys, relations
-  tables               tables with row estimates and sizes
-  views                views and materialized views
-  describe TABLE       columns, types, defaults, identity/generated, keys, constraints, foreign keys
-                       both ways, indexes, triggers, RLS policies, comments (also for views)
-  search PATTERN       tables, columns and functions whose names contain PATTERN
-  indexes [TABLE]      indexes with definitions and sizes
-  foreign-keys [TABLE] foreign keys (of TABLE: both the ones it has and the ones pointing to it)
-  functions            functions and procedures: signature, result, language, volatility
-  enums                enum types and their values
-  sequences            sequences and the columns that own them
-  extensions           installed extensions
-  schemas              schemas with table and view counts
-  sizes                database size and per-table sizes, largest first
-  connection-info      server version, database, user, whether the role can write, superuser, recovery
+/// The help after the flags: the actions, from the action table (described
+/// once, in devpg_db::schema::ACTIONS), then how to start.
+fn after_help() -> String {
+    let mut text = String::from("ACTIONS:\n");
+    for (name, action, help) in ACTIONS {
+        let usage = format!("{name} {}", action.argument());
+        text.push_str(&format!("  {:<21}{help}\n", usage.trim_end()));
+    }
+    text.push('\n');
+    text.push_str(AFTER_ACTIONS);
+    text
+}
 
+const AFTER_ACTIONS: &str = "\
 WHERE TO START: `pg-schema overview` (or `pg-schema connections` to pick a connection), then
 `pg-schema describe TABLE` for the tables you need, then `pg-query` to read data.
 
@@ -42,7 +37,7 @@ The predecessor's `--action list-tables|list-views|list-schemas|table-sizes|... 
 
 /// Explore a PostgreSQL database's structure without writing SQL.
 #[derive(Parser, Debug)]
-#[command(name = "pg-schema", version, about, long_about = None, after_help = AFTER_HELP)]
+#[command(name = "pg-schema", version, about, long_about = None, after_help = after_help())]
 struct Args {
     /// The action (see ACTIONS below).
     #[arg(value_name = "ACTION")]
@@ -220,7 +215,7 @@ fn catalog(
                 .query_value(NAMES_QUERY, &[scope.as_deref()])
                 .map_err(execution)?;
             let _ = session.finish(false);
-            let names: Vec<String> = names
+            let names: Vec<(String, String)> = names
                 .and_then(|n| serde_json::from_str(&n).ok())
                 .unwrap_or_default();
             eprintln!("pg-schema: {}", not_found(table, &names, &schemas));
@@ -244,33 +239,30 @@ fn catalog(
     Ok(Ok(document))
 }
 
-/// "no table named X in …; did you mean …" with the closest existing names.
-fn not_found(table: &str, names: &[String], schemas: &[String]) -> String {
+/// "no table named X in …; did you mean …" with the closest existing names,
+/// each written as it can be typed: quoted for PostgreSQL, then for the shell.
+fn not_found(table: &str, names: &[(String, String)], schemas: &[String]) -> String {
     let wanted = table.replace('"', "").to_lowercase();
     let (wanted_schema, wanted_name) = match wanted.rsplit_once('.') {
         Some((schema, name)) => (Some(schema.to_string()), name.to_string()),
         None => (None, wanted.clone()),
     };
-    let split = |n: &String| -> (String, String) {
-        let (schema, name) = n.rsplit_once('.').unwrap_or(("", n));
-        (schema.to_string(), name.to_lowercase())
-    };
-    let bares: Vec<String> = names.iter().map(|n| split(n).1).collect();
-    let mut suggestions: Vec<String> = Vec::new();
+    let bares: Vec<String> = names.iter().map(|(_, n)| n.to_lowercase()).collect();
+    let mut suggestions: Vec<&(String, String)> = Vec::new();
     if let Some(close) = closest(&wanted_name, bares.iter().map(String::as_str)) {
-        suggestions.extend(names.iter().filter(|n| split(n).1 == close).cloned());
+        suggestions.extend(names.iter().filter(|(_, n)| n.to_lowercase() == close));
     }
-    for name in names {
-        let (_, bare) = split(name);
+    for pair in names {
+        let bare = pair.1.to_lowercase();
         let related = wanted_name.len() >= 3
             && (bare.contains(&wanted_name) || (bare.len() >= 3 && wanted_name.contains(&bare)));
-        if related && !suggestions.contains(name) {
-            suggestions.push(name.clone());
+        if related && !suggestions.contains(&pair) {
+            suggestions.push(pair);
         }
     }
     // The schema the user named comes first.
     if let Some(schema) = &wanted_schema {
-        suggestions.sort_by_key(|n| split(n).0.to_lowercase() != *schema);
+        suggestions.sort_by_key(|(s, _)| s.to_lowercase() != *schema);
     }
     suggestions.truncate(5);
     let scope = if schemas.is_empty() {
@@ -278,12 +270,17 @@ fn not_found(table: &str, names: &[String], schemas: &[String]) -> String {
     } else {
         format!("schemas {}", schemas.join(", "))
     };
+    let table = devpg_policy::text::terminal_safe(table, false);
     if suggestions.is_empty() {
         format!("no table or view named '{table}' in {scope}: see `pg-schema tables`")
     } else {
+        let typed: Vec<String> = suggestions
+            .iter()
+            .map(|(s, n)| shell_quote(&schema::qualified(s, n)))
+            .collect();
         format!(
             "no table or view named '{table}' in {scope}; did you mean: {}?",
-            suggestions.join(", ")
+            typed.join(", ")
         )
     }
 }

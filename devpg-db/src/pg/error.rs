@@ -23,6 +23,33 @@ pub enum PgError {
     Connection(String),
     /// The server said something the protocol does not allow here.
     Protocol(String),
+    /// A deadline on the socket passed: the server (or the network) went
+    /// silent for longer than the statement may run.
+    TimedOut(String),
+    /// The run was interrupted (a signal, or a cancel after the deadline)
+    /// and the server did not answer the cancel in time.
+    Cancelled(String),
+}
+
+/// How a failed run ended, for the audit log's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// `error`: the server refused, the connection broke, or the output failed.
+    Error,
+    /// `timed-out`: a deadline passed (server-side statement timeout included).
+    TimedOut,
+    /// `cancelled`: a signal asked the run to stop.
+    Cancelled,
+}
+
+impl Ending {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ending::Error => "error",
+            Ending::TimedOut => "timed-out",
+            Ending::Cancelled => "cancelled",
+        }
+    }
 }
 
 impl PgError {
@@ -30,6 +57,18 @@ impl PgError {
         match self {
             PgError::Db(db) => Some(&db.code),
             _ => None,
+        }
+    }
+
+    /// How this error ends a run. A server-side cancel (SQLSTATE 57014) is a
+    /// timeout unless the caller knows a signal asked for it.
+    pub fn ending(&self) -> Ending {
+        match self {
+            PgError::TimedOut(_) => Ending::TimedOut,
+            PgError::Cancelled(_) => Ending::Cancelled,
+            PgError::Db(db) if db.code == sqlstate::QUERY_CANCELED => Ending::TimedOut,
+            PgError::Db(db) if db.code == sqlstate::IDLE_IN_TRANSACTION_TIMEOUT => Ending::TimedOut,
+            _ => Ending::Error,
         }
     }
 
@@ -57,7 +96,10 @@ impl fmt::Display for PgError {
                 }
                 Ok(())
             }
-            PgError::Connection(message) | PgError::Protocol(message) => f.write_str(message),
+            PgError::Connection(message)
+            | PgError::Protocol(message)
+            | PgError::TimedOut(message)
+            | PgError::Cancelled(message) => f.write_str(message),
         }
     }
 }

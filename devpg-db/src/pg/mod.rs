@@ -14,8 +14,8 @@ mod error;
 mod stream;
 mod tls;
 
-pub use error::{sqlstate, DbError, PgError};
-pub use stream::CancelToken;
+pub use error::{sqlstate, DbError, Ending, PgError};
+pub use stream::{interrupt_flag, CancelToken};
 
 use bytes::{Buf, BytesMut};
 use devpg_policy::config::{ConnectParams, SslMode};
@@ -25,11 +25,27 @@ use postgres_protocol::message::backend::{ErrorFields, Message};
 use postgres_protocol::message::frontend;
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 use stream::Stream;
 
 /// Rows asked for per `Execute`: enough to keep the pipe full, small enough
-/// to keep memory flat.
+/// to keep memory flat. The first batch is smaller, and later ones shrink to
+/// what the byte budget can still take, so little is fetched only to be dropped.
 const FETCH_BATCH: u64 = 1000;
+const FIRST_BATCH: u64 = 100;
+
+/// What a row costs against `max_bytes` beyond its values: a NULL or an
+/// empty value is not free (wide NULL rows must not escape the budget).
+pub const ROW_COST: u64 = 16;
+pub const VALUE_COST: u64 = 8;
+
+/// How long the server has to answer a cancel before the client gives up.
+const CANCEL_GRACE: Duration = Duration::from_millis(500);
+/// Beyond the statement timeout, how long the server may stay silent.
+const TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
+/// Messages other than rows larger than this are refused (a row is cut instead).
+const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 
 /// A column of a result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +58,12 @@ pub struct Column {
 pub trait RowSink {
     fn columns(&mut self, columns: &[Column]) -> std::io::Result<()>;
     fn row(&mut self, values: &[Option<&str>]) -> std::io::Result<()>;
+    /// A row whose values the sink may keep without copying (a row cut to
+    /// the byte budget: its value can be as large as the budget).
+    fn row_owned(&mut self, values: Vec<Option<String>>) -> std::io::Result<()> {
+        let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+        self.row(&refs)
+    }
 }
 
 /// A sink that drops what it is given.
@@ -67,7 +89,19 @@ pub struct StatementResult {
     pub has_rows: bool,
     /// Why fetching stopped before the end, if it did.
     pub truncated: Option<Truncation>,
+    /// The value cut to fit the byte budget, if one was.
+    pub cut: Option<Cut>,
     pub notices: Vec<String>,
+}
+
+/// A value larger than what was left of the byte budget: only its first
+/// `kept` bytes (of `total`) were read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut {
+    /// 0-based column index.
+    pub column: usize,
+    pub kept: u64,
+    pub total: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,19 +124,38 @@ pub struct Client {
     cancel: CancelToken,
     /// `I` idle, `T` in a transaction, `E` in a failed transaction.
     transaction_status: u8,
+    /// `connection 'name' (user@host:port/db)`, for every error after connect.
+    who: String,
+    /// How long the server may stay silent (no byte read or written) before
+    /// the run times out; `None` waits for ever (statement timeout 0).
+    io_timeout: Option<Duration>,
+    /// Before this, the connection must be up (connect_timeout).
+    connect_deadline: Option<Instant>,
+    /// When bytes last moved.
+    last_progress: Instant,
+    /// When the client first saw it was told to stop.
+    stop_seen: Option<Instant>,
+    /// Set once the socket was given up on: nothing more is sent.
+    broken: Option<String>,
 }
 
 impl Client {
     /// Connects and authenticates. Errors name the connection and what to
     /// check, never the password.
     pub fn connect(params: &ConnectParams, home: Option<&Path>) -> Result<Client, PgError> {
+        // One connect_timeout for the whole connect, fallback included: a
+        // server that accepts and never speaks is not waited on twice.
+        let deadline = Instant::now() + Duration::from_secs(params.connect_timeout.max(1));
         let first = !matches!(params.sslmode, SslMode::Disable | SslMode::Allow);
-        match Client::connect_once(params, home, first) {
+        match Client::connect_once(params, home, first, deadline) {
+            Err(e @ (PgError::TimedOut(_) | PgError::Cancelled(_))) => Err(e),
             // libpq's fallbacks: prefer retries without TLS, allow with it.
             Err(_) if params.sslmode == SslMode::Prefer => {
-                Client::connect_once(params, home, false)
+                Client::connect_once(params, home, false, deadline)
             }
-            Err(_) if params.sslmode == SslMode::Allow => Client::connect_once(params, home, true),
+            Err(_) if params.sslmode == SslMode::Allow => {
+                Client::connect_once(params, home, true, deadline)
+            }
             other => other,
         }
     }
@@ -111,18 +164,37 @@ impl Client {
         params: &ConnectParams,
         home: Option<&Path>,
         use_tls: bool,
+        deadline: Instant,
     ) -> Result<Client, PgError> {
-        let (stream, target) = Stream::open(params, home, use_tls)?;
+        let (stream, target) = Stream::open(params, home, use_tls, deadline)?;
         let mut client = Client {
             stream,
             input: BytesMut::with_capacity(64 * 1024),
             output: BytesMut::with_capacity(8 * 1024),
             cancel: CancelToken::new(target),
             transaction_status: b'I',
+            who: format!("connection '{}' ({})", params.name, params.describe()),
+            io_timeout: None,
+            connect_deadline: Some(deadline),
+            last_progress: Instant::now(),
+            stop_seen: None,
+            broken: None,
         };
         client.startup(params)?;
-        client.stream.clear_timeouts();
+        client.connect_deadline = None;
+        client.io_timeout = Some(Duration::from_secs(params.connect_timeout.max(1)));
         Ok(client)
+    }
+
+    /// Bounds every later wait on the server by the statement timeout plus a
+    /// margin (the server's own timeout should fire first); 0 means none.
+    pub fn set_statement_timeout(&mut self, seconds: u64) {
+        self.io_timeout = (seconds > 0).then(|| Duration::from_secs(seconds) + TIMEOUT_MARGIN);
+    }
+
+    /// `connection 'name' (user@host:port/db)`.
+    pub fn who(&self) -> &str {
+        &self.who
     }
 
     fn startup(&mut self, params: &ConnectParams) -> Result<(), PgError> {
@@ -314,14 +386,33 @@ impl Client {
         .map_err(|_| protocol("cannot encode Bind"))?;
         frontend::describe(b'P', "", &mut self.output).map_err(io_error)?;
         let wanted = limits.max_rows.saturating_add(1);
-        frontend::execute("", batch(wanted, 0), &mut self.output).map_err(io_error)?;
+        frontend::execute("", batch(wanted, 0, FIRST_BATCH), &mut self.output).map_err(io_error)?;
         frontend::flush(&mut self.output);
         self.flush()?;
 
         let mut result = StatementResult::default();
         let mut fetched: u64 = 0;
         let mut bytes: u64 = 0;
+        let mut widest_row: u64 = ROW_COST;
         let outcome = loop {
+            // A row larger than what is left of the budget is read value by
+            // value and cut, never buffered whole.
+            if let Some((b'D', length)) = self.peek_header()? {
+                let left = limits.max_bytes.saturating_sub(bytes);
+                if length as u64 > left {
+                    fetched += 1;
+                    if fetched > limits.max_rows {
+                        result.truncated = Some(Truncation::MaxRows(limits.max_rows));
+                        break Ok(());
+                    }
+                    let (values, cut) = self.read_cut_row(length, left)?;
+                    sink.row_owned(values).map_err(output_error)?;
+                    result.rows += 1;
+                    result.cut = cut;
+                    result.truncated = Some(Truncation::MaxBytes(limits.max_bytes));
+                    break Ok(());
+                }
+            }
             match self.read_message()? {
                 Message::ParseComplete | Message::BindComplete => {}
                 Message::RowDescription(body) => {
@@ -346,27 +437,36 @@ impl Client {
                     let buffer = body.buffer();
                     let mut ranges = body.ranges();
                     let mut values: Vec<Option<&str>> = Vec::with_capacity(16);
+                    let mut cost = ROW_COST;
                     // client_encoding is UTF8: values borrow the message buffer.
                     while let Some(range) = ranges.next().map_err(io_error)? {
+                        cost += VALUE_COST;
                         values.push(match range {
                             Some(r) => {
-                                bytes += r.len() as u64;
-                                Some(std::str::from_utf8(&buffer[r]).map_err(|_| {
+                                cost += r.len() as u64;
+                                let value = buffer.get(r).ok_or_else(|| {
+                                    protocol("a value runs past the end of its row")
+                                })?;
+                                Some(std::str::from_utf8(value).map_err(|_| {
                                     protocol("the server sent a value that is not UTF-8")
                                 })?)
                             }
                             None => None,
                         });
                     }
-                    sink.row(&values).map_err(output_error)?;
-                    result.rows += 1;
-                    if bytes > limits.max_bytes {
+                    if bytes.saturating_add(cost) > limits.max_bytes {
                         result.truncated = Some(Truncation::MaxBytes(limits.max_bytes));
                         break Ok(());
                     }
+                    bytes += cost;
+                    widest_row = widest_row.max(cost);
+                    sink.row(&values).map_err(output_error)?;
+                    result.rows += 1;
                 }
                 Message::PortalSuspended => {
-                    frontend::execute("", batch(wanted, fetched), &mut self.output)
+                    // As many rows as the budget can still take, at the widest row's cost.
+                    let fits = limits.max_bytes.saturating_sub(bytes) / widest_row;
+                    frontend::execute("", batch(wanted, fetched, fits.max(1)), &mut self.output)
                         .map_err(io_error)?;
                     frontend::flush(&mut self.output);
                     self.flush()?;
@@ -397,57 +497,286 @@ impl Client {
         outcome.map(|()| result)
     }
 
-    /// Ends the extended-protocol exchange: Sync, then everything up to ReadyForQuery.
+    /// Ends the extended-protocol exchange: Sync, then everything up to
+    /// ReadyForQuery. What was in flight when fetching stopped (and a late
+    /// error) is skipped as it streams, never buffered.
     fn sync(&mut self) -> Result<(), PgError> {
         frontend::sync(&mut self.output);
         self.flush()?;
         loop {
-            match self.read_message()? {
-                Message::ReadyForQuery(body) => {
-                    self.transaction_status = body.status();
+            match self.peek_header()? {
+                Some((b'Z', _)) => {
+                    if let Message::ReadyForQuery(body) = self.read_message()? {
+                        self.transaction_status = body.status();
+                    }
                     return Ok(());
                 }
-                // What was in flight when fetching stopped, and a late error.
-                _ => continue,
+                Some((_, length)) => self.skip(length)?,
+                None => {}
             }
         }
     }
 
-    /// Says goodbye to the server.
+    /// Says goodbye to the server (unless the connection was given up on).
     pub fn close(mut self) {
-        frontend::terminate(&mut self.output);
-        let _ = self.flush();
+        if self.broken.is_none() {
+            frontend::terminate(&mut self.output);
+            let _ = self.flush();
+        }
+        self.stream.shutdown();
+    }
+
+    /// The tag and length (type byte included) of the next message, once
+    /// its first five bytes are in.
+    fn peek_header(&mut self) -> Result<Option<(u8, usize)>, PgError> {
+        while self.input.len() < 5 {
+            self.read_some()?;
+        }
+        match postgres_protocol::message::backend::Header::parse(&self.input) {
+            Ok(Some(header)) => {
+                let length = usize::try_from(header.len()).unwrap_or(0);
+                Ok(Some((header.tag(), length.saturating_add(1))))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(io_error(e)),
+        }
+    }
+
+    /// Drops the next `n` bytes as they arrive.
+    fn skip(&mut self, mut n: usize) -> Result<(), PgError> {
+        while n > 0 {
+            if self.input.is_empty() {
+                self.read_some()?;
+            }
+            let take = n.min(self.input.len());
+            self.input.advance(take);
+            n -= take;
+        }
+        Ok(())
+    }
+
+    /// The next `n` bytes, as they arrive (`n` is small or within the budget).
+    fn take(&mut self, n: usize) -> Result<BytesMut, PgError> {
+        while self.input.len() < n {
+            self.read_some()?;
+        }
+        Ok(self.input.split_to(n))
+    }
+
+    /// Reads a DataRow of `length` bytes that does not fit in `left` bytes
+    /// of budget: values are kept until the budget runs out, the value that
+    /// crosses it is cut (at a character boundary), the rest are dropped
+    /// unread (shown as NULL).
+    fn read_cut_row(
+        &mut self,
+        length: usize,
+        left: u64,
+    ) -> Result<(Vec<Option<String>>, Option<Cut>), PgError> {
+        self.skip(5)?;
+        let count = self.take(2)?.get_i16();
+        let mut left = left.saturating_sub(ROW_COST);
+        let mut consumed = 4 + 2;
+        let mut values = Vec::new();
+        let mut cut = None;
+        for column in 0..usize::try_from(count).unwrap_or(0) {
+            let size = self.take(4)?.get_i32();
+            consumed += 4;
+            left = left.saturating_sub(VALUE_COST);
+            let Ok(size) = usize::try_from(size) else {
+                values.push(None);
+                continue;
+            };
+            let keep = size.min(usize::try_from(left).unwrap_or(usize::MAX));
+            // Straight into a buffer of its final size: no doubling, no copy.
+            let mut kept = Vec::new();
+            kept.try_reserve_exact(keep)
+                .map_err(|_| protocol("not enough memory for a value within the budget"))?;
+            while kept.len() < keep {
+                if self.input.is_empty() {
+                    self.read_some()?;
+                }
+                let part = (keep - kept.len()).min(self.input.len());
+                kept.extend_from_slice(self.input.split_to(part).as_ref());
+            }
+            self.skip(size - keep)?;
+            consumed += size;
+            left -= keep as u64;
+            if keep < size && cut.is_none() {
+                cut = Some(Cut {
+                    column,
+                    kept: keep as u64,
+                    total: size as u64,
+                });
+            }
+            let text = match String::from_utf8(kept) {
+                Ok(text) => text,
+                // Cut inside a character: keep the characters before it.
+                Err(e) if keep < size && keep - e.utf8_error().valid_up_to() < 4 => {
+                    let valid = e.utf8_error().valid_up_to();
+                    let mut bytes = e.into_bytes();
+                    bytes.truncate(valid);
+                    String::from_utf8(bytes).map_err(|_| protocol("not UTF-8"))?
+                }
+                Err(_) => return Err(protocol("the server sent a value that is not UTF-8")),
+            };
+            values.push(Some(text));
+        }
+        if consumed + 1 != length {
+            return Err(protocol("a row's length does not match its values"));
+        }
+        Ok((values, cut))
     }
 
     fn flush(&mut self) -> Result<(), PgError> {
-        self.stream.write_all(&self.output).map_err(|e| lost(&e))?;
-        self.stream.flush().map_err(|e| lost(&e))?;
+        if let Some(why) = &self.broken {
+            return Err(PgError::Connection(why.clone()));
+        }
+        self.last_progress = Instant::now();
+        let mut written = 0;
+        while written < self.output.len() {
+            let pending = self.output.get(written..).unwrap_or_default();
+            match self.stream.write(pending) {
+                Ok(0) => return Err(self.closed()),
+                Ok(n) => {
+                    written += n;
+                    self.last_progress = Instant::now();
+                }
+                Err(e) if waiting(&e) => self.check_wait()?,
+                Err(e) => return Err(self.lost(&e)),
+            }
+        }
+        loop {
+            match self.stream.flush() {
+                Ok(()) => break,
+                Err(e) if waiting(&e) => self.check_wait()?,
+                Err(e) => return Err(self.lost(&e)),
+            }
+        }
         self.output.clear();
+        // The server's answer is awaited from now.
+        self.last_progress = Instant::now();
         Ok(())
     }
 
     fn read_message(&mut self) -> Result<Message, PgError> {
         loop {
+            if let Some((tag, length)) = self.peek_header()? {
+                if length > MAX_MESSAGE && tag != b'D' {
+                    return Err(self.give_up(PgError::Protocol(format!(
+                        "{}: the server sent a message of {length} bytes: refusing to buffer it",
+                        self.who
+                    ))));
+                }
+            }
             if let Some(message) = Message::parse(&mut self.input).map_err(io_error)? {
                 return Ok(message);
             }
-            let mut chunk = [0u8; 64 * 1024];
-            let n = self.stream.read(&mut chunk).map_err(|e| lost(&e))?;
-            if n == 0 {
-                return Err(PgError::Connection(
-                    "the server closed the connection".into(),
-                ));
+            self.read_some()?;
+        }
+    }
+
+    /// Reads what the socket has, waiting one poll at most; between polls,
+    /// checks the deadline and whether the run was told to stop.
+    fn read_some(&mut self) -> Result<(), PgError> {
+        if let Some(why) = &self.broken {
+            return Err(PgError::Connection(why.clone()));
+        }
+        let mut chunk = [0u8; 64 * 1024];
+        match self.stream.read(&mut chunk) {
+            Ok(0) => Err(self.closed()),
+            Ok(n) => {
+                self.input
+                    .extend_from_slice(chunk.get(..n).unwrap_or_default());
+                self.last_progress = Instant::now();
+                Ok(())
             }
-            self.input.extend_from_slice(&chunk[..n]);
-            if self.input.remaining() > 0 {
-                continue;
+            Err(e) if waiting(&e) => self.check_wait(),
+            Err(e) => Err(self.lost(&e)),
+        }
+    }
+
+    /// Between polls: ends the wait when the deadline passed, or when the run
+    /// was told to stop and the server has not answered the cancel in time.
+    fn check_wait(&mut self) -> Result<(), PgError> {
+        let now = Instant::now();
+        let stop = self.cancel.stop.load(Ordering::SeqCst);
+        let interrupted = interrupt_flag().load(Ordering::SeqCst);
+        if stop != stream::RUNNING || interrupted {
+            let seen = *self.stop_seen.get_or_insert(now);
+            // Before the session exists there is nothing to cancel: stop at once.
+            if !self.cancel.has_key() || now.duration_since(seen) >= CANCEL_GRACE {
+                let error = if stop == stream::TIMED_OUT {
+                    PgError::TimedOut(format!(
+                        "{}: timed out, and the server did not answer the cancel within {} ms: the connection was closed",
+                        self.who,
+                        CANCEL_GRACE.as_millis()
+                    ))
+                } else {
+                    PgError::Cancelled(format!(
+                        "{}: interrupted, and the server did not answer the cancel within {} ms: the connection was closed",
+                        self.who,
+                        CANCEL_GRACE.as_millis()
+                    ))
+                };
+                return Err(self.give_up(error));
             }
         }
+        if let Some(deadline) = self.connect_deadline {
+            if now >= deadline {
+                let error = PgError::TimedOut(format!(
+                    "{}: the server did not finish the connection within connect_timeout: timed out",
+                    self.who
+                ));
+                return Err(self.give_up(error));
+            }
+        } else if let Some(limit) = self.io_timeout {
+            if now.duration_since(self.last_progress) >= limit {
+                let error = PgError::TimedOut(format!(
+                    "{}: no answer from the server for {} s (the statement timeout plus a margin): timed out, the connection was closed",
+                    self.who,
+                    limit.as_secs()
+                ));
+                return Err(self.give_up(error));
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops using the socket: nothing more is read or sent on it.
+    fn give_up(&mut self, error: PgError) -> PgError {
+        self.broken = Some(error.to_string());
+        self.stream.shutdown();
+        error
+    }
+
+    fn closed(&mut self) -> PgError {
+        let error = PgError::Connection(format!("{}: the server closed the connection", self.who));
+        self.give_up(error)
+    }
+
+    fn lost(&mut self, e: &std::io::Error) -> PgError {
+        let error = PgError::Connection(format!(
+            "{}: the connection to the server failed: {e}",
+            self.who
+        ));
+        self.give_up(error)
     }
 }
 
-fn batch(wanted: u64, fetched: u64) -> i32 {
-    let left = wanted.saturating_sub(fetched).clamp(1, FETCH_BATCH);
+/// A socket read or write that returned because its poll time ran out.
+fn waiting(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::TimedOut
+            | std::io::ErrorKind::Interrupted
+    )
+}
+
+fn batch(wanted: u64, fetched: u64, most: u64) -> i32 {
+    let left = wanted
+        .saturating_sub(fetched)
+        .clamp(1, most.clamp(1, FETCH_BATCH));
     i32::try_from(left).unwrap_or(1000)
 }
 
@@ -471,10 +800,6 @@ fn db_error(mut fields: ErrorFields<'_>) -> Result<DbError, PgError> {
 
 fn io_error(e: std::io::Error) -> PgError {
     PgError::Protocol(format!("malformed message from the server: {e}"))
-}
-
-fn lost(e: &std::io::Error) -> PgError {
-    PgError::Connection(format!("the connection to the server failed: {e}"))
 }
 
 fn protocol(what: &str) -> PgError {
