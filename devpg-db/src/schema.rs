@@ -515,8 +515,8 @@ fn table(rows: &[Value], format: SchemaFormat, out: &mut String) {
             let width = |i: usize| {
                 cells
                     .iter()
-                    .map(|r| r[i].chars().count())
-                    .chain(std::iter::once(columns[i].chars().count()))
+                    .filter_map(|r| r.get(i).map(|c| c.chars().count()))
+                    .chain(columns.get(i).map(|c| c.chars().count()))
                     .max()
                     .unwrap_or(0)
             };

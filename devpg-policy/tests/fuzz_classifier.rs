@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 //! Property tests over mutated corpus cases. A quick deterministic run is part
 //! of every `cargo test`; the long run (`DEV_POSTGRES_FUZZ_SECONDS`, default
 //! 120) is `#[ignore]`d and run by scripts/test.sh and by hand.

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 //! Property tests for pg-hook's input reading and shell analysis, over
 //! mutated corpus commands and mutated raw JSON. A quick run is part of every
 //! `cargo test`; `DEV_POSTGRES_FUZZ_SECONDS` sets the long run's length.

@@ -86,12 +86,13 @@ fn walk(root: &Path) -> Result<Generated, String> {
         .current_dir(root))?;
     let metadata: serde_json::Value = serde_json::from_slice(&metadata)
         .map_err(|e| format!("cargo metadata is not JSON: {e}"))?;
-    let manifest = metadata["packages"]
-        .as_array()
+    let manifest = metadata
+        .get("packages")
+        .and_then(serde_json::Value::as_array)
         .into_iter()
         .flatten()
-        .find(|p| p["name"] == "pg_query")
-        .and_then(|p| p["manifest_path"].as_str())
+        .find(|p| p.get("name").and_then(serde_json::Value::as_str) == Some("pg_query"))
+        .and_then(|p| p.get("manifest_path").and_then(serde_json::Value::as_str))
         .ok_or("pg_query is not in cargo metadata")?;
     let protobuf = Path::new(manifest)
         .parent()

@@ -4,6 +4,9 @@
 //! cannot run denies in that agent's terms), its instructions file where it
 //! has one, and a record of exactly what was added so uninstall removes
 //! exactly that. The contracts are in docs/agents.md.
+// Reading a serde_json::Value by key (`v["k"]`) yields Null when the key or
+// the shape is missing and never panics; assignments go through as_object_mut.
+#![allow(clippy::indexing_slicing)]
 
 use crate::doctor::Check;
 use crate::install::{install_binaries, io, pretty, read_json, write};
@@ -343,7 +346,9 @@ pub fn install(target: &AgentTarget, binaries_from: &Path) -> Result<Vec<String>
                 file.display()
             ));
         }
-        record["instructions"] = json!(file);
+        if let Some(map) = record.as_object_mut() {
+            map.insert("instructions".into(), json!(file));
+        }
     }
     write(&target.record(), &pretty(&record))?;
     if done.is_empty() {

@@ -2,6 +2,9 @@
 //! reach them, register the hook, deny psql and friends, install the skill,
 //! create the config from the example, ignore the config and the log in git
 //! — and record every change in a manifest so uninstall reverses exactly that.
+// Reading a serde_json::Value by key (`v["k"]`) yields Null when the key or
+// the shape is missing and never panics; assignments go through as_object_mut.
+#![allow(clippy::indexing_slicing)]
 
 use devpg_policy::config::{paths, trust};
 use devpg_policy::json::parse_strict;
@@ -316,7 +319,9 @@ pub fn install(target: &Target, binaries_from: &Path) -> Result<Vec<String>, Err
             )));
         }
     }
-    manifest["bin_dir"] = json!(target.bin_dir);
+    if let Some(map) = manifest.as_object_mut() {
+        map.insert("bin_dir".into(), json!(target.bin_dir));
+    }
     fn remember(manifest: &mut Value, key: &str, value: Value) {
         if let Some(list) = manifest[key].as_array_mut() {
             if !list.contains(&value) {
@@ -366,7 +371,9 @@ pub fn install(target: &Target, binaries_from: &Path) -> Result<Vec<String>, Err
                 std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600))
                     .map_err(|e| io(&config, "make it private", e))?;
             }
-            manifest["config"] = json!(config);
+            if let Some(map) = manifest.as_object_mut() {
+                map.insert("config".into(), json!(config));
+            }
             trust::trust(&config, EXAMPLE_CONFIG.as_bytes())?;
             done.push(format!(
                 "created {} from the example and trusted it: edit its connections, then run dev-postgres trust",

@@ -9,6 +9,9 @@
 //! settings Claude Code reads (`~/.claude/settings.json`) or, with
 //! `--managed`, the managed settings file. A record beside it keeps what each
 //! key held before, so `uninstall --wall` restores exactly that.
+// Reading a serde_json::Value by key (`v["k"]`) yields Null when the key or
+// the shape is missing and never panics; assignments go through as_object_mut.
+#![allow(clippy::indexing_slicing)]
 
 use devpg_policy::config::{self, paths, Config};
 use devpg_policy::json::parse_strict;

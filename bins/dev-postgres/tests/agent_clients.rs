@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 //! The real Gemini, Codex and GitHub Copilot CLIs (npm, pinned in tests/agents/package.json),
 //! run offline against scripted stand-ins for their model APIs
 //! (tests/agents/*_stand_in.py), in projects set up by

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 //! dev-postgres install / uninstall / doctor --agent NAME, as a user runs them:
 //! the registration each agent reads, the instructions file, exact reversal,
 //! and doctor running the registered command with a psql call in the agent's

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 //! dev-postgres install / uninstall / doctor / sandbox, as a user runs them.
 use devpg_testing::cmd::Cmd;
 use devpg_testing::server::{Project, TestServer};

@@ -8,7 +8,12 @@
 //!    pipelines, here-documents, lists). Target: ≤ 250 ms.
 //!
 //! Run: `cargo bench -p pg-hook --bench startup`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 use devpg_testing::corpus::text_cases;
 use devpg_testing::repo_root;
 use std::io::Write;

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 //! pg-hook --agent NAME over the built binary, fed each agent's payloads in
 //! the shapes its documentation and code show (docs/agents.md), checked
 //! against that agent's contract: exit code and the exact output fields.

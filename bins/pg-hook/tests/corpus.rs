@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 //! pg-hook over its corpus, fed exact bytes as Claude Code sends them: the
 //! folder is the verdict (block, allow, ask, malformed).
 use devpg_testing::cmd::{Cmd, Output};

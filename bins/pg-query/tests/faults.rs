@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 //! pg-query under frozen networks, floods and hostile data (issue 14), against
 //! the PostgreSQL that scripts/test.sh starts. The frozen network is a proxy
 //! written here: it relays, then stops relaying (sockets stay open).

@@ -231,7 +231,9 @@ fn catalog(
     } else {
         0
     };
-    let value = session.query_value(&sql, &all[..used]).map_err(execution)?;
+    let value = session
+        .query_value(&sql, all.get(..used).unwrap_or_default())
+        .map_err(execution)?;
     let _ = session.finish(false);
     let document = value
         .and_then(|v| serde_json::from_str(&v).ok())

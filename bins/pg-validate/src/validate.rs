@@ -73,14 +73,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
     let mut out = std::io::stdout().lock();
     let written = if args.json {
         let mut json = analysis.to_json(&sql, args.confirm);
-        json["exit_code"] = code.code().into();
-        json["runner"] = match runner {
-            Runner::Standalone => "standalone",
-            Runner::GuardedTransaction => "pg-query",
-        }
-        .into();
-        if let Some(rule) = judgement.rule {
-            json["rule"] = rule.id().into();
+        if let Some(document) = json.as_object_mut() {
+            document.insert("exit_code".into(), code.code().into());
+            let runner = match runner {
+                Runner::Standalone => "standalone",
+                Runner::GuardedTransaction => "pg-query",
+            };
+            document.insert("runner".into(), runner.into());
+            if let Some(rule) = judgement.rule {
+                document.insert("rule".into(), rule.id().into());
+            }
         }
         writeln!(out, "{}", mask(&json.to_string()))
     } else if code == ExitCode::Ok {
