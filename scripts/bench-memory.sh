@@ -19,8 +19,8 @@ eval "$(scripts/pg-cluster.sh start "$cluster")"
 cargo build --release --quiet -p pg-query -p dev-postgres
 query=$PWD/target/release/pg-query
 
-# Two throwaway projects (budgets 64 MiB and 1 MiB). pg-query runs only a
-# configuration a human trusted: you are asked to type each file's short hash.
+# Two throwaway projects (budgets 64 MiB and 1 MiB), trusted as the person
+# running this script (pg-query runs only a configuration a human trusted).
 projects=$(mktemp -d /tmp/dev-postgres-bench-project.XXXXXX)
 trap 'cd /; rm -rf "$projects"; "$root/scripts/pg-cluster.sh" stop "$cluster"' EXIT
 mib=$((1024 * 1024))
@@ -32,11 +32,7 @@ for budget in $((64 * mib)) $mib; do
   "user": "postgres", "password": "\${DEV_POSTGRES_TEST_PASSWORD}", "sslmode": "disable", "mode": "read-only"}}}
 JSON
     chmod 600 "$projects/$budget/.dev-postgres.json"
-    if [ ! -t 0 ]; then
-        echo "bench-memory.sh: run it at a terminal: pg-query needs its configurations trusted by a human" >&2
-        exit 3
-    fi
-    "$root/target/release/dev-postgres" trust "$projects/$budget/.dev-postgres.json"
+    human_trusts "$root/target/release/dev-postgres" "$projects/$budget/.dev-postgres.json"
 done
 
 peak_kb() { # peak_kb ARGS…: pg-query's maximum resident set size in kB

@@ -11,7 +11,7 @@ runs=${BENCH_RUNS:-100}
 cluster=$(mktemp -d /tmp/dev-postgres-bench.XXXXXX)
 trap 'scripts/pg-cluster.sh stop "$cluster"' EXIT
 eval "$(scripts/pg-cluster.sh start "$cluster")"
-cargo build --release --quiet -p pg-query
+cargo build --release --quiet -p pg-query -p dev-postgres
 query=$PWD/target/release/pg-query
 psql=$DEV_POSTGRES_TEST_BIN/psql
 
@@ -22,6 +22,7 @@ cat > "$project/.dev-postgres.json" <<JSON
   "user": "postgres", "password": "\${DEV_POSTGRES_TEST_PASSWORD}", "sslmode": "disable", "mode": "read-only"}}}
 JSON
 chmod 600 "$project/.dev-postgres.json"
+human_trusts "$root/target/release/dev-postgres" "$project/.dev-postgres.json"
 export PGPASSWORD=$DEV_POSTGRES_TEST_PASSWORD
 conninfo="host=127.0.0.1 port=$DEV_POSTGRES_TEST_PORT user=postgres dbname=postgres sslmode=disable"
 cd "$project"

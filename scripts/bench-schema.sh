@@ -12,7 +12,7 @@ cluster=$(mktemp -d /tmp/dev-postgres-bench.XXXXXX)
 project=$(mktemp -d /tmp/dev-postgres-bench-project.XXXXXX)
 trap 'cd "$root"; rm -rf "$project"; "$root/scripts/pg-cluster.sh" stop "$cluster"' EXIT
 eval "$("$root/scripts/pg-cluster.sh" start "$cluster" 2>/dev/null)"
-cargo build --release --quiet -p pg-schema
+cargo build --release --quiet -p pg-schema -p dev-postgres
 export PGPASSWORD=$DEV_POSTGRES_TEST_PASSWORD
 conninfo="host=127.0.0.1 port=$DEV_POSTGRES_TEST_PORT user=postgres sslmode=disable"
 psql=$DEV_POSTGRES_TEST_BIN/psql
@@ -33,6 +33,7 @@ cat > "$project/.dev-postgres.json" <<JSON
   "user": "postgres", "password": "\${DEV_POSTGRES_TEST_PASSWORD}", "sslmode": "disable"}}}
 JSON
 chmod 600 "$project/.dev-postgres.json"
+human_trusts "$root/target/release/dev-postgres" "$project/.dev-postgres.json"
 cd "$project"
 
 "$DEV_POSTGRES_TEST_BIN/pg_dump" --schema-only -d "$conninfo dbname=wide" >/dev/null

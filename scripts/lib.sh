@@ -15,3 +15,12 @@ time_loop() {
     end=$(seconds)
     echo "$end - $start" | bc -l
 }
+
+# human_trusts DEV_POSTGRES FILE: runs `dev-postgres trust FILE` at a
+# pseudo-terminal (script(1)) and types the file's short hash, as the person
+# running this script does for the script's own throwaway configuration.
+human_trusts() {
+    local tool=$1 file=$2 short
+    short=$(sha256sum "$file" | cut -c1-8)
+    printf '%s\n' "$short" | script -qec "$(printf '%q ' "$tool" trust "$file")" /dev/null >/dev/null
+}
