@@ -74,7 +74,7 @@ sed -i 's/"read-only"/"read-write"/' .dev-postgres.json
 run pg-query -c sandbox-ro "INSERT INTO t VALUES (1, 1, 'sneaky')"
 printf '\033[1m(the human reviews the file and restores it)\033[0m\n'
 sed -i '0,/"read-write"/s//"read-only"/' .dev-postgres.json
-run dev-postgres trust   # the agent (no terminal) cannot approve it…
+run dev-postgres trust </dev/null   # the agent (no terminal) cannot approve it…
 printf '\033[1m(…the human runs `dev-postgres trust` in their terminal and types the hash it shows)\033[0m\n'
 human_trusts "$bin/dev-postgres" .dev-postgres.json
 run pg-query -c sandbox-ro "SELECT count(*) AS users FROM users"
