@@ -205,32 +205,107 @@ fn rotated(path: &Path, n: usize) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// A record as syslog gets it: at most a few KiB (syslog daemons cut longer
-/// messages), the SQL cut short but pinned by its SHA-256 and length, so the
-/// copy still proves which full text the file must hold.
-fn syslog_copy(line: &str) -> String {
+/// A record as syslog gets it: the log's identity and the SHA-256 of the
+/// file's line added (so `--verify-log --syslog-file` can match the two
+/// sides), and at most a few KiB (syslog daemons cut longer messages): a long
+/// SQL text is cut short but pinned by its SHA-256 and length.
+fn syslog_copy(line: &str, log_id: &str) -> String {
     const LIMIT: usize = 4096;
-    if line.len() <= LIMIT {
-        return line.to_string();
-    }
     let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(line) else {
         return line.chars().take(LIMIT).collect();
     };
-    if let Some(Value::String(sql)) = map.get("sql").cloned() {
-        map.insert(
-            "sql".into(),
-            json!(sql.chars().take(1024).collect::<String>()),
-        );
-        map.insert("sql_sha256".into(), json!(sha256_hex(sql.as_bytes())));
-        map.insert("sql_bytes".into(), json!(sql.len()));
-    }
+    map.insert("log_id".into(), json!(log_id));
     map.insert("line_sha256".into(), json!(sha256_hex(line.as_bytes())));
+    if line.len() > LIMIT {
+        if let Some(Value::String(sql)) = map.get("sql").cloned() {
+            map.insert(
+                "sql".into(),
+                json!(sql.chars().take(1024).collect::<String>()),
+            );
+            map.insert("sql_sha256".into(), json!(sha256_hex(sql.as_bytes())));
+            map.insert("sql_bytes".into(), json!(sql.len()));
+        }
+    }
     let copy = Value::Object(map).to_string();
     if copy.len() <= LIMIT {
         copy
     } else {
         copy.chars().take(LIMIT).collect()
     }
+}
+
+/// Compares the file log with the copies a syslog daemon wrote to
+/// `syslog_text` (any format that keeps the message: RFC 5424 or rsyslog's
+/// traditional lines): every record of this log must be on both sides.
+/// Returns what is missing where.
+pub fn compare_with_syslog(path: &Path, syslog_text: &str) -> Result<Vec<String>, Error> {
+    let log = AuditLog {
+        path: path.to_path_buf(),
+        head: head_path(path)?,
+        max_bytes: 0,
+        syslog: None,
+    };
+    let Some(head) = log.read_head()? else {
+        return Ok(vec![
+            "the log has no head: nothing to match syslog against".into()
+        ]);
+    };
+    let mut in_syslog = std::collections::BTreeMap::new();
+    for line in syslog_text.lines() {
+        let Some(start) = line.find("{\"") else {
+            continue;
+        };
+        let Some(Ok(record)) = line.get(start..).map(serde_json::from_str::<Value>) else {
+            continue;
+        };
+        if record.get("log_id").and_then(Value::as_str) != Some(head.log_id.as_str()) {
+            continue;
+        }
+        if let (Some(seq), Some(hash)) = (
+            record.get("seq").and_then(Value::as_u64),
+            record.get("line_sha256").and_then(Value::as_str),
+        ) {
+            in_syslog.insert(seq, hash.to_string());
+        }
+    }
+    let mut in_file = std::collections::BTreeMap::new();
+    let files: Vec<PathBuf> = (1..=KEEP_ROTATED)
+        .rev()
+        .map(|n| rotated(path, n))
+        .chain(std::iter::once(path.to_path_buf()))
+        .filter(|p| p.exists())
+        .collect();
+    for file in &files {
+        let reader = BufReader::new(open_own(file).map_err(|e| io(file, "read it", e))?);
+        for line in reader.split(b'\n') {
+            let line = line.map_err(|e| io(file, "read it", e))?;
+            let seq = serde_json::from_slice::<Value>(&line)
+                .ok()
+                .and_then(|v| v.get("seq").and_then(Value::as_u64));
+            if let Some(seq) = seq {
+                in_file.insert(seq, sha256_hex(&line));
+            }
+        }
+    }
+    let first_kept = in_file.keys().next().copied().unwrap_or(head.first_seq);
+    let mut problems = Vec::new();
+    for (seq, hash) in &in_syslog {
+        match in_file.get(seq) {
+            None if *seq >= first_kept => problems.push(format!(
+                "record {seq} is in syslog but not in the file log (cut or deleted)"
+            )),
+            Some(file_hash) if file_hash != hash => problems.push(format!(
+                "record {seq} differs between syslog and the file log (edited)"
+            )),
+            _ => {}
+        }
+    }
+    for seq in in_file.keys() {
+        if !in_syslog.contains_key(seq) {
+            problems.push(format!("record {seq} never reached syslog"));
+        }
+    }
+    Ok(problems)
 }
 
 /// The head file of the log at `path`: one per log, named by the hash of the
@@ -470,6 +545,7 @@ impl AuditLog {
                 .map(|(hash, seq)| (seq, hash))
                 .unwrap_or((seq, line_hash.clone())),
         };
+        let log_id_for_syslog = log_id.clone();
         self.write_head(&Head {
             log_id,
             records: seq,
@@ -479,7 +555,7 @@ impl AuditLog {
         })?;
         #[cfg(unix)]
         if let Some(socket) = &self.syslog {
-            let copy = syslog_copy(&line);
+            let copy = syslog_copy(&line, &log_id_for_syslog);
             if let Err(e) = crate::syslog::send_to(socket, &copy) {
                 let message = format!(
                     "the syslog copy of audit record {seq} was not sent ({}: {e})",
@@ -911,11 +987,56 @@ mod tests {
     fn a_long_record_goes_to_syslog_short_but_pinned() {
         let sql = format!("/* {} */ INSERT INTO t VALUES (1)", "x".repeat(300_000));
         let line = json!({"seq": 3, "kind": "attempt", "sql": sql}).to_string();
-        let copy: Value = serde_json::from_str(&syslog_copy(&line)).unwrap();
+        let copy: Value = serde_json::from_str(&syslog_copy(&line, "id")).unwrap();
         assert!(copy.to_string().len() <= 4096);
         assert_eq!(copy["sql_sha256"], sha256_hex(sql.as_bytes()));
         assert_eq!(copy["sql_bytes"], sql.len());
         assert_eq!(copy["line_sha256"], sha256_hex(line.as_bytes()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_file_log_and_its_syslog_copy_are_compared_both_ways() {
+        use std::os::unix::net::UnixDatagram;
+        let path = temp("syslog-compare");
+        let socket_path = path.with_file_name("syslog.sock");
+        let receiver = UnixDatagram::bind(&socket_path).unwrap();
+        let log = AuditLog::open(&path, 0)
+            .unwrap()
+            .with_syslog(Some(socket_path.clone()));
+        for n in 0..3 {
+            run(&log, n);
+        }
+        let mut syslog = String::new();
+        let mut buffer = vec![0u8; 65536];
+        for _ in 0..6 {
+            let n = receiver.recv(&mut buffer).unwrap();
+            // As rsyslog's traditional file format writes it.
+            syslog.push_str(&format!(
+                "Nov 29 05:01:12 host dev-postgres[42]: {}\n",
+                String::from_utf8_lossy(&buffer[..n])
+                    .split(" audit - ")
+                    .nth(1)
+                    .unwrap()
+            ));
+        }
+        assert_eq!(
+            compare_with_syslog(&path, &syslog).unwrap(),
+            Vec::<String>::new()
+        );
+        // The agent edits the file (and even rebuilds the head by running on):
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("SELECT 1", "SELECT 7")).unwrap();
+        let problems = compare_with_syslog(&path, &syslog).unwrap();
+        assert!(
+            problems.iter().any(|p| p.contains("record 3 differs")),
+            "{problems:?}"
+        );
+        // A record that never reached syslog.
+        let lines: Vec<&str> = syslog.lines().take(5).collect();
+        std::fs::write(&path, &text).unwrap();
+        let problems = compare_with_syslog(&path, &lines.join("\n")).unwrap();
+        assert_eq!(problems, ["record 6 never reached syslog"]);
     }
 
     #[cfg(unix)]

@@ -50,6 +50,10 @@ struct Args {
     /// Check the audit log's hash chain and its head, and report the first problem.
     #[arg(long)]
     verify_log: bool,
+    /// With --verify-log: also match every record against the syslog
+    /// daemon's file (e.g. /var/log/syslog) that received its copies.
+    #[arg(long, value_name = "PATH", requires = "verify_log")]
+    syslog_file: Option<PathBuf>,
     /// Show the plan of each statement without running it (EXPLAIN).
     #[arg(long, conflicts_with = "explain_analyze")]
     explain: bool,
@@ -187,7 +191,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode, Outcome
     devpg_cli::set_secrets(redactor.clone());
     let log_path = config.log_path(&startup.cwd);
     if args.verify_log {
-        return verify_log(&log_path);
+        return verify_log(&log_path, args.syslog_file.as_deref());
     }
     let sql = args.source.read_within(&startup.project_dir())?;
     let run = Run::prepare(&args, &config, sql)?;
@@ -461,7 +465,24 @@ fn describe_error(
     }
 }
 
-fn verify_log(path: &Path) -> Result<ExitCode, Outcome> {
+fn verify_log(path: &Path, syslog_file: Option<&Path>) -> Result<ExitCode, Outcome> {
+    if let Some(syslog_file) = syslog_file {
+        let text = std::fs::read(syslog_file).map_err(|source| Error::Read {
+            path: syslog_file.to_path_buf(),
+            source,
+        })?;
+        let problems = audit::compare_with_syslog(path, &String::from_utf8_lossy(&text))?;
+        for problem in &problems {
+            println!("{}: {problem}", path.display());
+        }
+        if !problems.is_empty() {
+            return Ok(ExitCode::Execution);
+        }
+        println!(
+            "ok: every record is in both the log and {}",
+            syslog_file.display()
+        );
+    }
     let report = audit::verify(path)?;
     match report.problem {
         None if report.records == 0 => {
