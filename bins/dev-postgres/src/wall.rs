@@ -115,6 +115,13 @@ impl Policy {
             .deny_rules
             .insert(format!("Edit({}/**)", absolute(bin_dir)));
         policy.deny_rules.insert("Edit(~/.claude/**)".into());
+        if let Some(dir) = user_path_dir() {
+            for wrapper in WRAPPERS {
+                policy
+                    .deny_rules
+                    .insert(format!("Edit({})", absolute(&dir.join(wrapper))));
+            }
+        }
         policy
             .deny_rules
             .insert(format!("Edit({}/**)", absolute(&project.join(".claude"))));
@@ -388,6 +395,21 @@ pub fn sandbox_available() -> Result<(), Error> {
     }
 }
 
+/// The wrappers the wall lets out of the sandbox.
+const WRAPPERS: &[&str] = &["pg-query", "pg-schema"];
+
+/// A folder on PATH inside the user's home that exists and can take links
+/// (`~/.local/bin`, `~/bin`, …); none when PATH has no such folder.
+fn user_path_dir() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from)?;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).find(|dir| {
+        dir.starts_with(&home)
+            && dir.is_dir()
+            && std::fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
+    })
+}
+
 /// The first `program` on PATH.
 pub fn find_on_path(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|path| {
@@ -464,16 +486,48 @@ pub fn install(target: &WallTarget, config: &Config) -> Result<Vec<String>, Erro
             target.settings.display()
         ));
     }
+    // The sandbox lets the wrappers out only by their bare names: they must
+    // be on the PATH the agent's shell has. Where a folder of the user's on
+    // PATH can hold them, links are made there (and recorded for uninstall).
+    let mut links: Vec<Value> = old
+        .get("links")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let reachable = |name: &str| {
+        find_on_path(name).is_some_and(|found| {
+            found.starts_with(&target.bin_dir)
+                || found
+                    .canonicalize()
+                    .is_ok_and(|real| real.starts_with(&target.bin_dir))
+        })
+    };
+    if !WRAPPERS.iter().all(|w| reachable(w)) {
+        match user_path_dir() {
+            Some(dir) => {
+                for wrapper in WRAPPERS {
+                    let link = dir.join(wrapper);
+                    if reachable(wrapper) || link.symlink_metadata().is_ok() {
+                        continue;
+                    }
+                    #[cfg(unix)]
+                    std::os::unix::fs::symlink(target.bin_dir.join(wrapper), &link).map_err(
+                        |e| Error::Execution(format!("{}: cannot link: {e}", link.display())),
+                    )?;
+                    links.push(json!(link));
+                    done.push(format!("linked {} (on PATH) to the wrapper", link.display()));
+                }
+            }
+            None => done.push(format!(
+                "put {} on the PATH Claude Code starts with: the sandbox lets the wrappers out only by their bare names",
+                target.bin_dir.display()
+            )),
+        }
+    }
     write(
         &record_path,
-        &json!({"settings": target.settings, "previous": changes.previous, "added": changes.added}),
+        &json!({"settings": target.settings, "previous": changes.previous, "added": changes.added, "links": links}),
     )?;
-    if find_on_path("pg-query").is_none_or(|found| !found.starts_with(&target.bin_dir)) {
-        done.push(format!(
-            "put {} on the PATH Claude Code starts with: the sandbox lets the wrappers out only by their bare names",
-            target.bin_dir.display()
-        ));
-    }
     Ok(done)
 }
 
@@ -491,6 +545,20 @@ pub fn uninstall(settings_path: &Path) -> Result<Vec<String>, Error> {
     let mut settings = read(settings_path)?;
     unmerge(&mut settings, &changes);
     write(settings_path, &settings)?;
+    for link in record["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        let link = Path::new(link);
+        if link
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            let _ = std::fs::remove_file(link);
+        }
+    }
     std::fs::remove_file(&record_path)
         .map_err(|e| Error::Execution(format!("{}: cannot remove: {e}", record_path.display())))?;
     Ok(vec![format!(

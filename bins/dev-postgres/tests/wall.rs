@@ -287,3 +287,54 @@ fn install_refuses_the_wall_where_the_sandbox_cannot_run() {
     assert!(!root.join("home/.claude/settings.json").exists());
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn install_links_the_wrappers_onto_the_users_path_and_uninstall_removes_them() {
+    let root = std::env::temp_dir().join(format!("dev-postgres-walllinks-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let project = root.join("project");
+    let home = root.join("home");
+    let user_bin = home.join(".local/bin");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(&user_bin).unwrap();
+    let config = project.join(".dev-postgres.json");
+    std::fs::write(
+        &config,
+        r#"{"connections": {"db": {"host": "127.0.0.1", "database": "d", "user": "u"}}}"#,
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    devpg_testing::trust(&config);
+    let binaries = Path::new(DEV_POSTGRES).parent().unwrap();
+    let path = format!("{}:/usr/bin:/bin", user_bin.display());
+    let tool = || {
+        Cmd::new(DEV_POSTGRES)
+            .current_dir(&project)
+            .env("HOME", &home)
+            .env("PATH", &path)
+    };
+    tool()
+        .args(["install", "--wall", "--from"])
+        .arg(binaries)
+        .arg("--bin-dir")
+        .arg(root.join("bin"))
+        .run()
+        .status(0)
+        .stdout_has("linked");
+    for wrapper in ["pg-query", "pg-schema"] {
+        let link = user_bin.join(wrapper);
+        assert_eq!(
+            std::fs::read_link(&link).unwrap(),
+            root.join("bin").join(wrapper)
+        );
+    }
+    let settings = std::fs::read_to_string(home.join(".claude/settings.json")).unwrap();
+    assert!(
+        settings.contains(&format!("Edit(/{}/pg-query)", user_bin.display())),
+        "{settings}"
+    );
+    tool().arg("uninstall").run().status(0);
+    assert!(user_bin.join("pg-query").symlink_metadata().is_err());
+    std::fs::remove_dir_all(&root).unwrap();
+}
