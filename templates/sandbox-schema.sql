@@ -1,6 +1,6 @@
--- The fixture every live test creates in its own database. The SQL corpus's
--- allowed reads run against it inside BEGIN READ ONLY, so they name only
--- objects defined here.
+-- The sample schema: what `dev-postgres sandbox start` loads, and the fixture
+-- every live test creates in its own database. The SQL corpus's allowed reads
+-- run against it inside BEGIN READ ONLY, so they name only objects defined here.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE TABLE users (
     id serial PRIMARY KEY,

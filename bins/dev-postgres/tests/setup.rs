@@ -353,7 +353,13 @@ fn the_sandbox_starts_with_two_connections_and_stops_clean() {
 #[ignore = "needs the PostgreSQL server that scripts/test.sh starts"]
 fn the_sandbox_can_copy_another_connection_s_schema_without_data() {
     let server = TestServer::from_env();
-    let database = server.database_from("sandbox_source", &["schema.sql", "catalog.sql"]);
+    let database = server.database_from(
+        "sandbox_source",
+        &[
+            devpg_testing::server::SAMPLE_SCHEMA,
+            devpg_testing::server::CATALOG_FIXTURE,
+        ],
+    );
     let project = Project::new(&server, json!({"source": {"database": database}}));
     let sandbox_dir =
         std::env::temp_dir().join(format!("dev-postgres-sandbox-copy-{}", std::process::id()));

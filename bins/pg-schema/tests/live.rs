@@ -16,7 +16,13 @@ struct Fixture {
 
 fn fixture(purpose: &str) -> Fixture {
     let server = TestServer::from_env();
-    let database = server.database_from(purpose, &["schema.sql", "catalog.sql"]);
+    let database = server.database_from(
+        purpose,
+        &[
+            devpg_testing::server::SAMPLE_SCHEMA,
+            devpg_testing::server::CATALOG_FIXTURE,
+        ],
+    );
     let project = Project::new(
         &server,
         json!({"db": {"database": database, "mode": "read-write"},

@@ -4,6 +4,11 @@
 //! `--include-ignored`, and then a missing server is a failure, not a skip.
 
 use postgres::{Client, Config, NoTls};
+
+/// The sample schema: the sandbox's, and the one most live tests run against.
+pub const SAMPLE_SCHEMA: &str = "templates/sandbox-schema.sql";
+/// The catalog-rich fixture pg-schema's tests add to it.
+pub const CATALOG_FIXTURE: &str = "tests/fixtures/catalog.sql";
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(Debug, Clone)]
@@ -50,12 +55,14 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("cannot connect to the test server: {e}"))
     }
 
-    /// A new database named after `purpose`, holding `tests/fixtures/schema.sql`.
+    /// A new database named after `purpose`, holding the sample schema (the
+    /// sandbox's too: one file serves both).
     pub fn fixture_database(&self, purpose: &str) -> String {
-        self.database_from(purpose, &["schema.sql"])
+        self.database_from(purpose, &[SAMPLE_SCHEMA])
     }
 
-    /// A new database named after `purpose`, holding the given files of `tests/fixtures`.
+    /// A new database named after `purpose`, holding the given SQL files
+    /// (paths from the repository's top folder).
     pub fn database_from(&self, purpose: &str, fixtures: &[&str]) -> String {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let name = format!(
@@ -75,9 +82,8 @@ impl TestServer {
         }
         let mut client = self.connect(&name);
         for fixture in fixtures {
-            let sql =
-                std::fs::read_to_string(crate::repo_root().join("tests/fixtures").join(fixture))
-                    .unwrap_or_else(|e| panic!("cannot read the fixture {fixture}: {e}"));
+            let sql = std::fs::read_to_string(crate::repo_root().join(fixture))
+                .unwrap_or_else(|e| panic!("cannot read the fixture {fixture}: {e}"));
             client
                 .batch_execute(&sql)
                 .unwrap_or_else(|e| panic!("cannot load the fixture {fixture}: {e:?}"));
