@@ -33,23 +33,9 @@ fn what_the_classifier_allows_of_sqlsmith_changes_nothing() {
             .map_or(1, |d| d.as_secs() % 100_000),
     );
     let server = TestServer::from_env();
-    let database = server.fixture_database("sqlsmith");
-    let mut client = server.connect(&database);
     // Contrib extensions widen what SQLsmith calls (dblink, adminpack, …).
-    let available: Vec<String> = client
-        .query(
-            "SELECT name FROM pg_available_extensions WHERE installed_version IS NULL ORDER BY 1",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    for name in available {
-        let _ = client.batch_execute(&format!(
-            "CREATE EXTENSION IF NOT EXISTS \"{name}\" CASCADE"
-        ));
-    }
+    let database = server.database_with_every_extension("sqlsmith");
+    let mut client = server.connect(&database);
     client
         .batch_execute("INSERT INTO t SELECT g, g, 'row ' || g FROM generate_series(1, 20) g")
         .unwrap();

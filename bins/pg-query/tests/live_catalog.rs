@@ -12,23 +12,8 @@ const PG_QUERY: &str = env!("CARGO_BIN_EXE_pg-query");
 /// A fixture database with every available extension created, and user
 /// objects that only the catalog can judge.
 fn database(server: &TestServer, purpose: &str) -> String {
-    let database = server.fixture_database(purpose);
+    let database = server.database_with_every_extension(purpose);
     let mut client = server.connect(&database);
-    let available: Vec<String> = client
-        .query(
-            "SELECT name FROM pg_available_extensions WHERE installed_version IS NULL ORDER BY 1",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    for name in available {
-        // Some need shared_preload_libraries; those are left out, as the issue says.
-        let _ = client.batch_execute(&format!(
-            "CREATE EXTENSION IF NOT EXISTS \"{name}\" CASCADE"
-        ));
-    }
     client
         .batch_execute(
             "CREATE FUNCTION notify_me() RETURNS void LANGUAGE sql AS $$SELECT pg_notify('c', 'x')$$;

@@ -61,6 +61,28 @@ impl TestServer {
         self.database_from(purpose, &[SAMPLE_SCHEMA])
     }
 
+    /// A sample database with every contrib extension that loads without
+    /// `shared_preload_libraries` created (the others are left out).
+    pub fn database_with_every_extension(&self, purpose: &str) -> String {
+        let database = self.fixture_database(purpose);
+        let mut client = self.connect(&database);
+        let available: Vec<String> = client
+            .query(
+                "SELECT name FROM pg_available_extensions WHERE installed_version IS NULL ORDER BY 1",
+                &[],
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for name in available {
+            let _ = client.batch_execute(&format!(
+                "CREATE EXTENSION IF NOT EXISTS \"{name}\" CASCADE"
+            ));
+        }
+        database
+    }
+
     /// A new database named after `purpose`, holding the given SQL files
     /// (paths from the repository's top folder).
     pub fn database_from(&self, purpose: &str, fixtures: &[&str]) -> String {
