@@ -177,21 +177,27 @@ impl SqlSource {
     }
 
     /// The SQL; `-f FILE` only for a regular file inside `project` (no
-    /// symbolic link out of it): the wrappers run outside the agent's
+    /// symbolic or hard link out of it): the wrappers run outside the agent's
     /// sandbox and must not read the user's other files for it.
     pub fn read_within(&self, project: &Path) -> Result<String, Error> {
-        if let Some(file) = &self.file {
-            check_inside(file, project)?;
+        match &self.file {
+            Some(file) => {
+                if self.query.is_some() || self.sql.is_some() {
+                    return Err(Error::usage(
+                        "give the SQL one way only: as an argument, with --query, or with -f FILE",
+                    ));
+                }
+                read_inside(file, project)
+            }
+            None => read_sql(self.query.as_deref(), None, self.sql.as_deref()),
         }
-        read_sql(
-            self.query.as_deref(),
-            self.file.as_deref(),
-            self.sql.as_deref(),
-        )
     }
 }
 
-fn check_inside(file: &Path, project: &Path) -> Result<(), Error> {
+/// Reads `file` if what was opened — judged on the open file itself, so a
+/// path swapped between a check and the read cannot redirect it — is a
+/// regular file with one link, inside `project`.
+fn read_inside(file: &Path, project: &Path) -> Result<String, Error> {
     let refuse = |why: &str| {
         Error::usage(format!(
             "-f {}: {why}; give a file inside the project ({})",
@@ -199,30 +205,55 @@ fn check_inside(file: &Path, project: &Path) -> Result<(), Error> {
             project.display()
         ))
     };
-    let resolved = file.canonicalize().map_err(|source| Error::Read {
-        path: file.to_path_buf(),
-        source,
-    })?;
     let root = project
         .canonicalize()
         .map_err(|_| refuse("the project folder cannot be resolved"))?;
-    if !resolved.starts_with(&root) {
-        return Err(refuse("is outside the project (after following links)"));
-    }
-    if !resolved.is_file() {
+    let mut opened = std::fs::File::open(file).map_err(|source| Error::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let metadata = opened.metadata().map_err(|source| Error::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    if !metadata.is_file() {
         return Err(refuse("is not a regular file"));
     }
-    // A hard link inside the project can name a secret file outside it.
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        if std::fs::metadata(&resolved).is_ok_and(|m| m.nlink() > 1) {
+        // A hard link inside the project can name a secret file outside it.
+        if metadata.nlink() > 1 {
             return Err(refuse(
                 "has other hard links (it may be a file from outside the project)",
             ));
         }
     }
-    Ok(())
+    // Where the open file really is (Linux: the kernel's name for the
+    // descriptor; elsewhere the path resolved now).
+    let real = opened_path(&opened).or_else(|| file.canonicalize().ok());
+    if !real.is_some_and(|real| real.starts_with(&root)) {
+        return Err(refuse("is outside the project (after following links)"));
+    }
+    let mut sql = String::new();
+    opened
+        .read_to_string(&mut sql)
+        .map_err(|source| Error::Read {
+            path: file.to_path_buf(),
+            source,
+        })?;
+    Ok(sql)
+}
+
+#[cfg(target_os = "linux")]
+fn opened_path(file: &std::fs::File) -> Option<std::path::PathBuf> {
+    use std::os::fd::AsRawFd;
+    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn opened_path(_: &std::fs::File) -> Option<std::path::PathBuf> {
+    None
 }
 
 /// The SQL a command was given: `--query SQL`, `-f FILE`, a positional

@@ -32,6 +32,8 @@ use std::path::{Path, PathBuf};
 
 /// `prev` of the very first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// SQL longer than this is recorded by its start, SHA-256 and length.
+pub const MAX_SQL_BYTES: usize = 64 * 1024;
 /// How many rotated files are kept (`log.1` … `log.N`).
 pub const KEEP_ROTATED: usize = 5;
 
@@ -127,7 +129,17 @@ impl Record<'_> {
                 put("user", json!(a.user));
                 put("host", json!(a.host));
                 put("port", json!(a.port));
-                put("sql", json!(a.sql));
+                // A record stays small whatever the SQL: padding the SQL must
+                // not push earlier records out of the kept rotations. The
+                // full text is pinned by its hash and length.
+                if a.sql.len() > MAX_SQL_BYTES {
+                    let kept: String = a.sql.chars().take(MAX_SQL_BYTES / 4).collect();
+                    put("sql", json!(kept));
+                    put("sql_sha256", json!(sha256_hex(a.sql.as_bytes())));
+                    put("sql_bytes", json!(a.sql.len()));
+                } else {
+                    put("sql", json!(a.sql));
+                }
                 put("verdict", json!(a.verdict.as_str()));
                 put("rule", json!(a.rule));
                 put("confirmed", json!(a.confirmed));
@@ -664,6 +676,8 @@ pub struct Verification {
     pub problem: Option<(PathBuf, u64, String)>,
     /// Attempts with no outcome record: runs killed (or still running).
     pub unfinished: Vec<u64>,
+    /// The `seq` of the oldest record kept (above 1 once rotations were dropped).
+    pub first_seq: Option<u64>,
 }
 
 /// Checks the chain from the oldest rotated file to the live one, and the
@@ -690,6 +704,7 @@ pub fn verify(path: &Path) -> Result<Verification, Error> {
         files: files.clone(),
         problem: None,
         unfinished: Vec::new(),
+        first_seq: None,
     };
     let whole = |what: String| Some((path.to_path_buf(), 0, what));
     if files.is_empty() {
@@ -755,6 +770,9 @@ pub fn verify(path: &Path) -> Result<Verification, Error> {
                     result.unfinished.retain(|s| Some(*s) != attempt);
                 }
                 _ => {}
+            }
+            if previous.is_none() {
+                result.first_seq = Some(seq);
             }
             previous = Some((sha256_hex(&line), seq));
             result.records += 1;
@@ -981,6 +999,26 @@ mod tests {
             "{:?}",
             problem(&path)
         );
+    }
+
+    #[test]
+    fn padding_the_sql_cannot_push_records_out_of_the_log() {
+        let path = temp("padding");
+        let log = AuditLog::open(&path, 10 * 1024 * 1024).unwrap();
+        let mut padded = attempt(1);
+        padded.sql = format!("/* {} */ SELECT 1", "x".repeat(11_000_000));
+        log.append(&Record::Attempt(&padded)).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() < 100_000);
+        let record: Value = serde_json::from_str(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(record["sql_bytes"], padded.sql.len());
+        assert_eq!(record["sql_sha256"], sha256_hex(padded.sql.as_bytes()));
     }
 
     #[test]

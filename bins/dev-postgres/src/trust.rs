@@ -43,6 +43,14 @@ pub fn trust(path: Option<&Path>, user: bool, cwd: &Path) -> Result<Vec<String>,
     // the file's short hash. The agent's shell has no terminal, and the hook
     // refuses an agent-typed `dev-postgres trust`.
     let mut stderr = std::io::stderr();
+    // A pseudo-terminal is easy to make (script, expect, python's pty): a
+    // process started by a coding agent does not approve configuration, even
+    // at a terminal. pg-hook refuses the command too; this is the second wall.
+    if let Some(agent) = agent_ancestor() {
+        return Err(Error::usage(format!(
+            "dev-postgres trust is running under a coding agent ({agent}): a human runs it in their own terminal, outside the agent"
+        )));
+    }
     if !std::io::stdin().is_terminal() || !stderr.is_terminal() {
         return Err(Error::usage(format!(
             "dev-postgres trust asks a human: run it yourself in a terminal (not through the agent) to review {}",
@@ -71,6 +79,52 @@ pub fn trust(path: Option<&Path>, user: bool, cwd: &Path) -> Result<Vec<String>,
         "trusted {} (sha256 {short}…): every dev-postgres binary uses it until it changes",
         file.display()
     )])
+}
+
+/// The coding agents whose descendants never approve configuration: process
+/// names, and what their command lines hold when they run under node.
+const AGENT_PROCESSES: &[&str] = &["claude", "codex", "copilot", "cursor-agent", "gemini"];
+const AGENT_PACKAGES: &[&str] = &[
+    "@anthropic-ai/claude-code",
+    "@github/copilot",
+    "@google/gemini-cli",
+    "@openai/codex",
+];
+
+/// The first ancestor process that is a coding agent, as `name (pid N)`.
+fn agent_ancestor() -> Option<String> {
+    let field = |pid: u32, name: &str| -> Option<String> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+    };
+    let mut pid = std::process::id();
+    for _ in 0..64 {
+        let parent: u32 = field(pid, "PPid:")?.parse().ok()?;
+        if parent <= 1 {
+            return None;
+        }
+        let comm = std::fs::read_to_string(format!("/proc/{parent}/comm")).unwrap_or_default();
+        let cmdline = std::fs::read(format!("/proc/{parent}/cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let program = cmdline
+            .split_whitespace()
+            .next()
+            .and_then(|p| Path::new(p).file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let is_agent = AGENT_PROCESSES
+            .iter()
+            .any(|a| comm.trim() == *a || program == *a)
+            || AGENT_PACKAGES.iter().any(|p| cmdline.contains(p));
+        if is_agent {
+            return Some(format!("{} (pid {parent})", comm.trim()));
+        }
+        pid = parent;
+    }
+    None
 }
 
 /// What the file lets the agent do, one line per grant.

@@ -437,3 +437,53 @@ fn the_sandbox_can_copy_another_connection_s_schema_without_data() {
         .get(0);
     assert_eq!(n, 0);
 }
+
+/// `dev-postgres trust FILE` at a pseudo-terminal, typing `answer`, started
+/// by a shell named `shell_name` (a stand-in for the agent's process).
+fn trust_at_a_terminal(shell_name: &str, file: &Path, answer: &str, dir: &Path) {
+    let shell = dir.join(shell_name);
+    let _ = std::fs::remove_file(&shell);
+    std::os::unix::fs::symlink("/bin/bash", &shell).unwrap();
+    let inner = format!("{DEV_POSTGRES} trust {}", file.display());
+    let script = format!("printf '%s\\n' {answer} | script -qec '{inner}' /dev/null");
+    let _ = std::process::Command::new(&shell)
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+}
+
+#[test]
+fn only_a_human_at_a_terminal_outside_any_agent_trusts_a_configuration() {
+    let dir = temp_project("trust");
+    let config = dir.join(".dev-postgres.json");
+    std::fs::write(
+        &config,
+        r#"{"connections": {"x": {"database": "d", "host": "h"}}}"#,
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let bytes = std::fs::read(&config).unwrap();
+    let short = &devpg_policy::config::trust::sha256_hex(&bytes)[..8];
+    let trusted = || devpg_policy::config::trust::check(&config, &bytes).is_ok();
+    // No terminal: refused.
+    tool(&dir)
+        .args(["trust"])
+        .run()
+        .status(3)
+        .stderr_has("asks a human");
+    assert!(!trusted());
+    // A terminal, but the wrong answer: refused.
+    trust_at_a_terminal("sh-human", &config, "nope", &dir);
+    assert!(!trusted());
+    // A pseudo-terminal made under a coding agent's process: refused.
+    trust_at_a_terminal("claude", &config, short, &dir);
+    assert!(
+        !trusted(),
+        "a process under `claude` trusted a configuration"
+    );
+    // A human at a terminal typing the hash: trusted.
+    trust_at_a_terminal("sh-human", &config, short, &dir);
+    assert!(trusted());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

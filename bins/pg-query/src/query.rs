@@ -499,6 +499,12 @@ fn verify_log(path: &Path, syslog_file: Option<&Path>) -> Result<ExitCode, Outco
                 report.files.len(),
                 path.display()
             );
+            if let Some(first) = report.first_seq.filter(|first| *first > 1) {
+                println!(
+                    "note: records 1 to {} were rotated away by size (security.log_max_bytes); the syslog copy keeps them",
+                    first - 1
+                );
+            }
             if !report.unfinished.is_empty() {
                 let seqs: Vec<String> = report.unfinished.iter().map(u64::to_string).collect();
                 println!(
