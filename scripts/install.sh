@@ -12,5 +12,6 @@ if ! [ -d /usr/lib/llvm-14/lib/clang ]; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq libclang1-14 libclang-common-14-dev >/dev/null
 fi
 cargo build --release --quiet --bins
+build_shipped_hook
 cd "${OLDPWD:-$repo}"
 exec "$repo/target/release/dev-postgres" install --from "$repo/target/release" "$@"

@@ -24,3 +24,11 @@ human_trusts() {
     short=$(sha256sum "$file" | cut -c1-8)
     printf '%s\n' "$short" | script -qec "$(printf '%q ' "$tool" trust "$file")" /dev/null >/dev/null
 }
+
+# build_shipped_hook: target/release/pg-hook as it ships. The hook starts on
+# every tool call, so it is linked static-pie (glibc): no dynamic symbol
+# lookups at start-up. Only the final link of pg-hook changes (the flag is
+# not passed to dependencies or proc-macros).
+build_shipped_hook() {
+    cargo rustc --release --quiet -p pg-hook --bin pg-hook -- -C target-feature=+crt-static
+}

@@ -59,3 +59,7 @@ if cargo tree -p pg-hook -e normal --prefix none | grep -E '^(clap|rustls|postgr
 fi
 DEV_POSTGRES_FUZZ_SECONDS=${DEV_POSTGRES_FUZZ_SECONDS:-30} \
     cargo test --workspace --release -- --include-ignored
+# The hook as shipped (static-pie, scripts/install.sh) gives the corpus's verdicts too.
+build_shipped_hook
+cp target/release/pg-hook target/pg-hook-shipped
+PG_HOOK_BINARY=$PWD/target/pg-hook-shipped cargo test --release --quiet -p pg-hook --test corpus

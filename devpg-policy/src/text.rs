@@ -43,6 +43,29 @@ pub fn table_lines(table: &str) -> impl Iterator<Item = &str> {
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
 }
 
+/// The entries of a rule table whose first word is `program`: read from the
+/// text on each call, so a short-lived process (the hook) parses only the
+/// lines it needs instead of the whole table.
+pub fn entries_for<'t>(table: &'t str, program: &str) -> Vec<&'t str> {
+    if program.is_empty() {
+        return Vec::new();
+    }
+    table
+        .match_indices(program)
+        .filter(|(at, _)| {
+            *at == 0
+                || table
+                    .get(..*at)
+                    .is_some_and(|before| before.ends_with('\n'))
+        })
+        .filter_map(|(at, _)| {
+            let line = table.get(at..)?.lines().next()?.trim_end();
+            let rest = line.get(program.len()..)?;
+            (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(line)
+        })
+        .collect()
+}
+
 /// The closest candidate to `word` by edit distance, if it is close enough to
 /// be a plausible typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -359,6 +382,19 @@ pub fn visible(text: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod entries_tests {
+    use super::entries_for;
+
+    #[test]
+    fn only_lines_that_start_with_the_whole_program_word() {
+        let table = "# git comment\ngit commit\ngit log\ngitk\nlegit x\ngit\n";
+        assert_eq!(entries_for(table, "git"), ["git commit", "git log", "git"]);
+        assert!(entries_for(table, "").is_empty());
+        assert_eq!(entries_for(table, "gitk"), ["gitk"]);
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,9 @@ fn empty_home() -> PathBuf {
 
 fn hook(bytes: Vec<u8>) -> Output {
     let home = empty_home();
-    Cmd::new(PG_HOOK)
+    // PG_HOOK_BINARY: the same corpus against pg-hook as shipped (static-pie).
+    let binary = std::env::var("PG_HOOK_BINARY").unwrap_or_else(|_| PG_HOOK.to_string());
+    Cmd::new(binary)
         .env("HOME", &home)
         .env("XDG_CONFIG_HOME", &home)
         .stdin(bytes)

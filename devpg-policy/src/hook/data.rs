@@ -1,8 +1,7 @@
 //! Where a command's arguments are data: the table of known commands whose
 //! arguments may mention a PostgreSQL program without running it.
 
-use crate::text::table_lines;
-use std::sync::LazyLock;
+use crate::text::entries_for;
 
 const DATA_TABLE: &str = include_str!("data_positions.txt");
 
@@ -15,39 +14,35 @@ pub struct DataCommand {
     pub not_data: Vec<&'static str>,
 }
 
-static DATA: LazyLock<Vec<DataCommand>> = LazyLock::new(|| {
-    table_lines(DATA_TABLE)
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            let program = words.next()?;
-            let (mut subcommand, mut not_data) = (Vec::new(), Vec::new());
-            for word in words {
-                match word.strip_prefix('!') {
-                    Some(option) => not_data.push(option),
-                    None => subcommand.push(word),
-                }
-            }
-            Some(DataCommand {
-                program,
-                subcommand,
-                not_data,
-            })
-        })
-        .collect()
-});
+/// One table line as an entry.
+fn entry(line: &'static str) -> Option<DataCommand> {
+    let mut words = line.split_whitespace();
+    let program = words.next()?;
+    let (mut subcommand, mut not_data) = (Vec::new(), Vec::new());
+    for word in words {
+        match word.strip_prefix('!') {
+            Some(option) => not_data.push(option),
+            None => subcommand.push(word),
+        }
+    }
+    Some(DataCommand {
+        program,
+        subcommand,
+        not_data,
+    })
+}
 
 /// The entry for `program` run with `args`: the one with the longest
 /// subcommand that the first operands match.
-pub fn lookup(program: &str, args: &[Option<String>]) -> Option<&'static DataCommand> {
+pub fn lookup(program: &str, args: &[Option<String>]) -> Option<DataCommand> {
     let operands: Vec<&str> = args
         .iter()
         .map(|a| a.as_deref().unwrap_or("\0"))
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let first = DATA.partition_point(|d| d.program < program);
-    DATA.get(first..)?
-        .iter()
-        .take_while(|d| d.program == program)
+    entries_for(DATA_TABLE, program)
+        .into_iter()
+        .filter_map(entry)
         .filter(|d| {
             // `brew --prefix libpq`: an entry may name a leading option.
             let words: Vec<&str> = if d.subcommand.first().is_some_and(|s| s.starts_with('-')) {
@@ -107,11 +102,11 @@ mod tests {
 
     #[test]
     fn the_table_is_sorted_and_unique() {
-        let lines: Vec<&str> = table_lines(DATA_TABLE).collect();
+        let lines: Vec<&str> = crate::text::table_lines(DATA_TABLE).collect();
         for pair in lines.windows(2) {
             assert!(pair[0] < pair[1], "not sorted or not unique: {pair:?}");
         }
-        assert_eq!(lines.len(), DATA.len());
+        assert!(lines.iter().all(|line| entry(line).is_some()));
     }
 
     #[test]

@@ -2,8 +2,7 @@
 //! `uv run`, `npx`, `tmux new`, `doppler run --`): the command they run is
 //! judged as if typed.
 
-use crate::text::table_lines;
-use std::sync::LazyLock;
+use crate::text::entries_for;
 
 const RUNNER_TABLE: &str = include_str!("runners.txt");
 
@@ -15,39 +14,34 @@ pub struct Runner {
     pub value_options: Vec<&'static str>,
 }
 
-static RUNNERS: LazyLock<Vec<Runner>> = LazyLock::new(|| {
-    table_lines(RUNNER_TABLE)
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            let program = words.next()?;
-            let mut runner = Runner {
-                program,
-                subcommand: Vec::new(),
-                positionals: 0,
-                value_options: Vec::new(),
-            };
-            for word in words {
-                if let Some(n) = word.strip_prefix('+') {
-                    runner.positionals = n.parse().unwrap_or(0);
-                } else if let Some(option) = word.strip_prefix('=') {
-                    runner.value_options.push(option);
-                } else {
-                    runner.subcommand.push(word);
-                }
-            }
-            Some(runner)
-        })
-        .collect()
-});
+/// One table line as an entry.
+fn entry(line: &'static str) -> Option<Runner> {
+    let mut words = line.split_whitespace();
+    let program = words.next()?;
+    let mut runner = Runner {
+        program,
+        subcommand: Vec::new(),
+        positionals: 0,
+        value_options: Vec::new(),
+    };
+    for word in words {
+        if let Some(n) = word.strip_prefix('+') {
+            runner.positionals = n.parse().unwrap_or(0);
+        } else if let Some(option) = word.strip_prefix('=') {
+            runner.value_options.push(option);
+        } else {
+            runner.subcommand.push(word);
+        }
+    }
+    Some(runner)
+}
 
 /// The runner entry for `program` with `args`, when its subcommand matches
 /// the first words (`npx` has none).
-pub fn lookup(program: &str, args: &[Option<String>]) -> Option<&'static Runner> {
-    let first = RUNNERS.partition_point(|r| r.program < program);
-    RUNNERS
-        .get(first..)?
-        .iter()
-        .take_while(|r| r.program == program)
+pub fn lookup(program: &str, args: &[Option<String>]) -> Option<Runner> {
+    entries_for(RUNNER_TABLE, program)
+        .into_iter()
+        .filter_map(entry)
         .find(|r| {
             r.subcommand
                 .iter()
@@ -93,7 +87,7 @@ mod tests {
 
     #[test]
     fn the_table_is_sorted_and_unique() {
-        let lines: Vec<&str> = table_lines(RUNNER_TABLE).collect();
+        let lines: Vec<&str> = crate::text::table_lines(RUNNER_TABLE).collect();
         for pair in lines.windows(2) {
             assert!(pair[0] < pair[1], "not sorted or not unique: {pair:?}");
         }

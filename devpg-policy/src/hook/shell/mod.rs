@@ -713,7 +713,7 @@ impl Shell {
                 }
             }
             if let Some(runner) = super::runners::lookup(&name, &args) {
-                self.runner(runner, words, stdin.clone(), src);
+                self.runner(&runner, words, stdin.clone(), src);
                 self.gate(&name, words, &stdin, Some(&name));
                 return;
             }
@@ -761,7 +761,7 @@ impl Shell {
         }
         let args: Vec<Option<String>> = words.iter().skip(1).map(Word::value).collect();
         let table = name.and_then(|n| super::data::lookup(n, &args));
-        let data = table.map(|t| t.data_arguments(&args));
+        let data = table.as_ref().map(|t| t.data_arguments(&args));
         for (i, word) in words.iter().enumerate() {
             if i % 1024 == 1023 && self.out_of_time() {
                 return;
