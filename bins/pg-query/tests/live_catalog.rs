@@ -58,19 +58,10 @@ fn state(server: &TestServer, database: &str) -> String {
         (SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM pg_settings
           WHERE source NOT IN ('default', 'session', 'client', 'override')))";
     let rows: String = client.query_one(sql, &[]).unwrap().get(0);
-    let data = std::env::var("DEV_POSTGRES_TEST_DIR")
-        .map(|d| std::path::PathBuf::from(d).join("data"))
-        .unwrap();
-    let mut files: Vec<String> = std::fs::read_dir(&data)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    format!("{rows} files: {}", files.join(","))
+    format!(
+        "{rows} files: {}",
+        devpg_testing::server::data_directory_files()
+    )
 }
 
 fn run(project: &Project, connection: &str, sql: &str) -> devpg_testing::cmd::Output {

@@ -25,6 +25,24 @@ fn var(name: &str) -> String {
     })
 }
 
+/// The names in the test cluster's data directory, sorted: a statement that
+/// writes a file there (autoprewarm, pg_file_write, …) shows in the list.
+pub fn data_directory_files() -> String {
+    let data = std::env::var("DEV_POSTGRES_TEST_DIR")
+        .map(|d| std::path::PathBuf::from(d).join("data"))
+        .unwrap_or_default();
+    let mut files: Vec<String> = std::fs::read_dir(&data)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files.join(",")
+}
+
 impl TestServer {
     pub fn from_env() -> Self {
         TestServer {
